@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { TrpcProvider } from "../components/trpc/client";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "Petrel", template: "%s · Petrel" },
+  description: "Design workflows, prove them sound, run them durably.",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <TrpcProvider>{children}</TrpcProvider>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,17 @@
+import { authRouter } from "./routers/auth";
+import { systemRouter } from "./routers/system";
+import { userRouter } from "./routers/user";
+import { workflowRouter } from "./routers/workflow";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  auth: authRouter,
+  workflow: workflowRouter,
+  user: userRouter,
+  system: systemRouter,
+});
+
+/** The API's type: the only thing components/ may import from server/ (as a type). */
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

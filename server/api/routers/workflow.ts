@@ -1,0 +1,10 @@
+import { createWorkflow, CreateWorkflowInputSchema } from "../../services/workflows/create-workflow";
+import { listWorkflows } from "../../services/workflows/list-workflows";
+import { authorized, router } from "../trpc";
+
+export const workflowRouter = router({
+  list: authorized("workflow.read").query(({ ctx }) => listWorkflows(ctx.deps)),
+  create: authorized("workflow.write")
+    .input(CreateWorkflowInputSchema.pick({ name: true, description: true }))
+    .mutation(({ ctx, input }) => createWorkflow(ctx.deps, ctx.actor, ctx.meta, input)),
+});

@@ -1,0 +1,135 @@
+/**
+ * The one place that opens the database and constructs the Prisma client.
+ * Embedded mode: PGlite (PostgreSQL in WebAssembly) in `<dataDir>/pgdata`, guarded by a lock file.
+ * Cluster mode: PostgreSQL at DATABASE_URL through node-postgres.
+ * Either way pending migrations are applied before the client is handed out.
+ */
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock";
+import { migrate, pendingMigrations, readMigrations, type Migration, type MigrationReport, type SqlSession } from "./migrate";
+
+export type { PrismaClient };
+export type { Prisma } from "./generated/client";
+/** A Prisma interactive-transaction handle (what services receive to write change + audit row). */
+export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+/** Either the client or a transaction handle: read helpers take this. */
+export type Db = PrismaClient | Tx;
+
+export type DatabaseOptions =
+  | { kind: "pglite"; dataDir: string }
+  | { kind: "pglite-memory" }
+  | { kind: "postgres"; url: string };
+
+export type Database = {
+  kind: DatabaseOptions["kind"];
+  prisma: PrismaClient;
+  migrations: MigrationReport;
+  /** SELECT 1 and the pending-migration count, for /api/ready. */
+  check(): Promise<{ reachable: boolean; pending: string[]; error?: string }>;
+  close(): Promise<void>;
+};
+
+function pgliteSession(db: PGlite): SqlSession {
+  return {
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await db.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+  };
+}
+
+function pgSession(client: pg.Client | pg.PoolClient): SqlSession {
+  return {
+    async query<T>(sql: string, params?: unknown[]) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+/** Opens (creating and migrating as needed) the database described by `options`. */
+export async function openDatabase(options: DatabaseOptions, migrationList: Migration[] = readMigrations()): Promise<Database> {
+  if (options.kind === "postgres") return openPostgres(options.url, migrationList);
+  return openPglite(options, migrationList);
+}
+
+async function openPglite(options: { kind: "pglite"; dataDir: string } | { kind: "pglite-memory" }, migrationList: Migration[]): Promise<Database> {
+  let lock: DataDirLock | undefined;
+  if (options.kind === "pglite") lock = lockDataDir(options.dataDir);
+  let db: PGlite | undefined;
+  try {
+    db = new PGlite(options.kind === "pglite" ? path.join(options.dataDir, "pgdata") : "memory://");
+    await db.waitReady;
+    const session = pgliteSession(db);
+    const migrations = await migrate(session, migrationList);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    const pglite = db;
+    return {
+      kind: options.kind,
+      prisma,
+      migrations,
+      async check() {
+        try {
+          await session.query("SELECT 1");
+          return { reachable: true, pending: await pendingMigrations(session, migrationList) };
+        } catch (error) {
+          return { reachable: false, pending: [], error: (error as Error).message };
+        }
+      },
+      async close() {
+        await prisma.$disconnect();
+        await pglite.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    await db?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}
+
+async function openPostgres(url: string, migrationList: Migration[]): Promise<Database> {
+  // Migrate on one dedicated connection: the advisory lock is held by that session.
+  const migrator = new pg.Client({ connectionString: url });
+  await migrator.connect();
+  let migrations: MigrationReport;
+  try {
+    migrations = await migrate(pgSession(migrator), migrationList);
+  } finally {
+    await migrator.end();
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    migrations,
+    async check() {
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await pool.connect();
+        const session = pgSession(client);
+        await session.query("SELECT 1");
+        return { reachable: true, pending: await pendingMigrations(session, migrationList) };
+      } catch (error) {
+        return { reachable: false, pending: [], error: (error as Error).message };
+      } finally {
+        client?.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

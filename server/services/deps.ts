@@ -1,0 +1,28 @@
+/** What every use-case receives: the database, configuration, a logger and a clock. */
+import type { Config } from "../config";
+import type { PrismaClient } from "../db/database";
+import type { Logger } from "../observability/logger";
+import type { Role } from "../../lib/policy";
+
+export type ServiceDeps = {
+  prisma: PrismaClient;
+  config: Config;
+  log: Logger;
+  /** The clock; tests pass a fake one. */
+  now: () => Date;
+};
+
+/** Who is acting. */
+export type Actor =
+  | { type: "user"; userId: string; email: string; role: Role; sessionId?: string }
+  | { type: "system"; label: string }
+  | { type: "anonymous" };
+
+/** Where a request came from; carried into audit rows. */
+export type RequestMeta = { requestId: string; ip: string | null; userAgent: string | null };
+
+export const SYSTEM: Actor = { type: "system", label: "system" };
+
+export function systemMeta(requestId: string): RequestMeta {
+  return { requestId, ip: null, userAgent: null };
+}
