@@ -10,6 +10,9 @@ import { AppError } from "../../lib/errors";
 
 export type DataDirLock = { path: string; release(): void };
 
+/** Locks this process holds. A lock file with our own pid that is not in here is stale (pid reuse, e.g. pid 1 in containers). */
+const held = new Set<string>();
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -29,12 +32,14 @@ export function lockDataDir(dataDir: string): DataDirLock {
       const fd = openSync(lockPath, "wx", 0o600);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      held.add(lockPath);
       let released = false;
       return {
         path: lockPath,
         release() {
           if (released) return;
           released = true;
+          held.delete(lockPath);
           try {
             if (readFileSync(lockPath, "utf8").trim() === String(process.pid)) rmSync(lockPath);
           } catch {
@@ -45,7 +50,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && pidAlive(holder)) {
+      const ours = holder === process.pid;
+      if (Number.isInteger(holder) && holder > 0 && ((ours && held.has(lockPath)) || (!ours && pidAlive(holder)))) {
         throw new AppError("UNAVAILABLE", {
           message:
             `The data folder ${dataDir} is in use by another Petrel process (pid ${holder}). ` +

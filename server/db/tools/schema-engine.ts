@@ -55,9 +55,9 @@ export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<bg.Migrat
  * SQL that takes a database from the state of the migrations folder to the state of
  * schema.prisma; empty when they agree.
  */
-export async function diffMigrationsToSchema(): Promise<string> {
+export async function diffMigrationsToSchema(schemaText?: string): Promise<string> {
   await loadWasm();
-  const schema = await readFile(SCHEMA_PATH, "utf8");
+  const schema = schemaText ?? (await readFile(SCHEMA_PATH, "utf8"));
   const shadow = new PGlite("memory://");
   try {
     const factory = new PrismaPGlite(shadow) as unknown as SqlMigrationAwareDriverAdapterFactory;

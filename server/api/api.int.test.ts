@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
+import superjson from "superjson";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { PERMISSIONS } from "../../lib/policy";
+import { makeUser } from "../../prisma/seed/factories";
+import { createLogger } from "../observability/logger";
+import { startPetrel, type PetrelServer } from "../server";
+import { createPostgresDatabase, DATABASE_KINDS, testConfig } from "../testing/databases";
+import { TrpcHttp } from "../testing/http-client";
+import { appRouter, type AppRouter } from "./router";
+
+const ADMIN = { email: "root@example.com", password: "root-password-123" };
+const PASSWORD = "member-password-123";
+
+describe("every procedure declares its permission", () => {
+  it("names 'public' or a permission of the policy table, and only sign-in/out/me are public", () => {
+    const procedures = appRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>;
+    const publicOnes: string[] = [];
+    for (const [name, proc] of Object.entries(procedures)) {
+      const permission = proc._def.meta?.permission;
+      expect(permission, `${name} declares no permission`).toBeDefined();
+      if (permission === "public") publicOnes.push(name);
+      else expect(Object.keys(PERMISSIONS), `${name} names unknown permission ${permission}`).toContain(permission);
+    }
+    expect(publicOnes.sort()).toEqual(["auth.me", "auth.signIn", "auth.signOut"]);
+  });
+});
+
+describe.each(DATABASE_KINDS)("the API over HTTP and WebSocket on %s", (kind) => {
+  let server: PetrelServer;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const env: Record<string, string> = { PORT: "1", HOST: "127.0.0.1", PETREL_ADMIN_EMAIL: ADMIN.email, PETREL_ADMIN_PASSWORD: ADMIN.password, PETREL_SEED_DEMO: "true" };
+    let drop = async () => {};
+    let dataDir: string | undefined;
+    if (kind === "postgresql") {
+      const created = await createPostgresDatabase();
+      env.DATABASE_URL = created.url;
+      drop = created.drop;
+    } else {
+      dataDir = mkdtempSync(path.join(os.tmpdir(), "petrel-api-"));
+      env.PETREL_DATA_DIR = dataDir;
+    }
+    const config = { ...testConfig(env), port: 0 };
+    server = await startPetrel({ config, log: createLogger("silent"), next: false });
+    for (const role of ["editor", "operator", "viewer"] as const) {
+      await makeUser(server.deps, { email: `${role}@example.com`, name: role, role, password: PASSWORD });
+    }
+    cleanup = async () => {
+      await server.stop();
+      await drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    };
+  });
+  afterAll(() => cleanup());
+
+  async function as(email: string, password = PASSWORD): Promise<TrpcHttp> {
+    const c = new TrpcHttp(server.url);
+    const r = await c.mutate("auth.signIn", { email, password });
+    expect(r.status).toBe(200);
+    return c;
+  }
+
+  it("answers /api/health and /api/ready", async () => {
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok" });
+    const ready = await fetch(`${server.url}/api/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", database: "reachable", pendingMigrations: [] });
+  });
+
+  it("signs in with an httpOnly SameSite cookie and lists the seeded workflows", async () => {
+    const c = new TrpcHttp(server.url);
+    const res = await fetch(`${server.url}/api/trpc/auth.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(superjson.serialize({ email: ADMIN.email, password: ADMIN.password })),
+    });
+    const cookie = res.headers.getSetCookie()[0] ?? "";
+    expect(cookie).toMatch(/^petrel_session=[A-Za-z0-9_-]{43}; Path=\/; Expires=.+; HttpOnly; SameSite=Lax$/);
+    c.cookie = cookie.split(";")[0]!;
+    const list = await c.query("workflow.list");
+    expect(list.status).toBe(200);
+    expect((list.body.result!.data as Array<{ slug: string }>).map((w) => w.slug).sort()).toEqual(["expense-approval", "nightly-report", "order-fulfilment"]);
+  });
+
+  it("answers malformed input with 400 naming the field", async () => {
+    const c = new TrpcHttp(server.url);
+    const r = await c.mutate("auth.signIn", { email: "not-an-email", password: "x" });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toBe("Invalid input: email must be an email address");
+    expect(r.body.error?.data.fields).toEqual([{ path: "email", message: "must be an email address" }]);
+
+    const admin = await as(ADMIN.email, ADMIN.password);
+    const bad = await admin.mutate("user.create", { email: "x@example.com", name: "", role: "boss", password: "short" });
+    expect(bad.status).toBe(400);
+    expect((bad.body.error?.data.fields as Array<{ path: string }>).map((f) => f.path)).toEqual(["name", "role", "password"]);
+
+    const garbage = await c.raw("auth.signIn", "{not json");
+    expect(garbage.status).toBe(400);
+  });
+
+  it("refuses anonymous callers with 401 and roles without the permission with 403", async () => {
+    const anon = new TrpcHttp(server.url);
+    expect((await anon.query("workflow.list")).status).toBe(401);
+    const viewer = await as("viewer@example.com");
+    expect((await viewer.query("workflow.list")).status).toBe(200);
+    const denied = await viewer.mutate("workflow.create", { name: "Nope" });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error?.message).toBe("Your role (viewer) does not allow workflow.write.");
+    expect((await viewer.query("user.list")).status).toBe(403);
+    const operator = await as("operator@example.com");
+    expect((await operator.mutate("workflow.create", { name: "Nope" })).status).toBe(403);
+  });
+
+  it("audits mutations with the actor and request id, in the same transaction", async () => {
+    const editor = await as("editor@example.com");
+    const created = await editor.mutate("workflow.create", { name: "Invoice intake" });
+    expect(created.status).toBe(200);
+    const id = (created.body.result!.data as { id: string }).id;
+    const audit = await server.deps.prisma.auditLog.findFirstOrThrow({ where: { action: "workflow.create", targetId: id } });
+    expect(audit).toMatchObject({ actorType: "user", actorLabel: "editor@example.com", targetType: "workflow" });
+    expect(audit.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // A conflicting create writes neither the row nor its audit entry.
+    const before = await server.deps.prisma.auditLog.count();
+    const admin = await as(ADMIN.email, ADMIN.password);
+    const dup = await admin.mutate("user.create", { email: "editor@example.com", name: "Again", role: "viewer", password: PASSWORD });
+    expect(dup.status).toBe(409);
+    expect(await server.deps.prisma.auditLog.count()).toBe(before + 1); // only the admin's sign-in
+  });
+
+  it("answers the 6th wrong password within a minute with 429 and Retry-After", async () => {
+    const c = new TrpcHttp(server.url);
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 6; i++) {
+      const r = await c.mutate("auth.signIn", { email: "operator@example.com", password: "wrong-password" });
+      statuses.push(r.status);
+      retryAfter = r.headers.get("retry-after");
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+  });
+
+  it("signs out: the cookie is cleared and the session no longer works", async () => {
+    const c = await as("editor@example.com");
+    const cookie = c.cookie;
+    const out = await c.mutate("auth.signOut");
+    expect(out.status).toBe(200);
+    expect(c.cookie).toBe("");
+    const replay = new TrpcHttp(server.url);
+    replay.cookie = cookie;
+    expect((await replay.query("workflow.list")).status).toBe(401);
+  });
+
+  it("streams a subscription over WebSocket to a signed-in client and refuses an anonymous one", async () => {
+    const c = await as("viewer@example.com");
+    const wsUrl = `${server.url.replace("http", "ws")}/api/trpc-ws`;
+    const withCookie = (cookie: string) =>
+      class extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols, { headers: cookie ? { cookie } : {} });
+        }
+      } as unknown as typeof globalThis.WebSocket;
+
+    const wsClient = createWSClient({ url: wsUrl, WebSocket: withCookie(c.cookie) });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
+    const seqs = await new Promise<number[]>((resolve, reject) => {
+      const got: number[] = [];
+      const sub = client.system.status.subscribe(
+        { intervalMs: 250 },
+        {
+          onData: (d) => {
+            got.push(d.seq);
+            if (got.length === 3) {
+              sub.unsubscribe();
+              resolve(got);
+            }
+          },
+          onError: reject,
+        },
+      );
+    });
+    expect(seqs).toEqual([0, 1, 2]);
+    wsClient.close();
+
+    const anonWs = createWSClient({ url: wsUrl, WebSocket: withCookie("") });
+    const anon = createTRPCClient<AppRouter>({ links: [wsLink({ client: anonWs, transformer: superjson })] });
+    const err = await new Promise<{ data?: { code?: string } }>((resolve) => {
+      anon.system.status.subscribe(undefined, { onData: () => resolve({}), onError: (e) => resolve(e as never) });
+    });
+    expect(err.data?.code).toBe("UNAUTHORIZED");
+    anonWs.close();
+  });
+});

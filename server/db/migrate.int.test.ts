@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAppError } from "../../lib/errors";
+import { createPostgresDatabase, DATABASE_KINDS } from "../testing/databases";
+import { checksumOf, migrate, pendingMigrations, readMigrations, type Migration, type SqlSession } from "./migrate";
+import { openDatabase } from "./database";
+
+const m = (name: string, sql: string): Migration => ({ name, sql, checksum: checksumOf(sql) });
+const ONE = m("20260101000000_one", "CREATE TABLE one (id int primary key);");
+const TWO = m("20260102000000_two", "CREATE TABLE two (id int primary key);");
+
+type Handle = { session(): Promise<SqlSession & { close(): Promise<void> }>; close(): Promise<void> };
+
+async function pgliteHandle(): Promise<Handle> {
+  const db = new PGlite("memory://");
+  return {
+    async session() {
+      return { query: async (s, p) => (await db.query(s, p)).rows as never, exec: async (s) => void (await db.exec(s)), close: async () => undefined };
+    },
+    close: () => db.close(),
+  };
+}
+
+async function postgresHandle(): Promise<Handle> {
+  const created = await createPostgresDatabase();
+  const clients: pg.Client[] = [];
+  return {
+    async session() {
+      const c = new pg.Client({ connectionString: created.url });
+      await c.connect();
+      clients.push(c);
+      return { query: async (s, p) => (await c.query(s, p)).rows as never, exec: async (s) => void (await c.query(s)), close: () => c.end() };
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+      await created.drop();
+    },
+  };
+}
+
+describe.each(DATABASE_KINDS)("migration runner on %s", (kind) => {
+  let handle: Handle;
+  beforeAll(async () => {
+    handle = kind === "pglite" ? await pgliteHandle() : await postgresHandle();
+  });
+  afterAll(() => handle.close());
+
+  it("applies pending migrations once, in order, and records them in _prisma_migrations", async () => {
+    const s = await handle.session();
+    expect(await migrate(s, [ONE])).toEqual({ applied: [ONE.name], alreadyApplied: 0 });
+    expect(await migrate(s, [ONE, TWO])).toEqual({ applied: [TWO.name], alreadyApplied: 1 });
+    expect(await migrate(s, [ONE, TWO])).toEqual({ applied: [], alreadyApplied: 2 });
+    const rows = await s.query<{ migration_name: string; checksum: string }>(`SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`);
+    expect(rows).toEqual([
+      { migration_name: ONE.name, checksum: ONE.checksum },
+      { migration_name: TWO.name, checksum: TWO.checksum },
+    ]);
+    expect(await pendingMigrations(s, [ONE, TWO, m("20260103000000_three", "SELECT 1;")])).toEqual(["20260103000000_three"]);
+  });
+
+  it("refuses to start when an applied migration was edited", async () => {
+    const s = await handle.session();
+    const edited = m(ONE.name, "CREATE TABLE one (id bigint primary key);");
+    const error = await migrate(s, [edited, TWO]).catch((e: unknown) => e);
+    expect(isAppError(error) && error.code).toBe("CONFLICT");
+    expect((error as Error).message).toMatch(/^Migration 20260101000000_one was edited after it was applied/);
+  });
+
+  it("refuses a database migrated by a newer version", async () => {
+    const s = await handle.session();
+    const error = await migrate(s, [ONE]).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/has migration 20260102000000_two, which this version of Petrel does not have/);
+  });
+
+  it("rolls back a failing migration completely and reports it", async () => {
+    const s = await handle.session();
+    const bad = m("20260104000000_bad", "CREATE TABLE half (id int); SELECT * FROM no_such_table;");
+    const error = await migrate(s, [ONE, TWO, bad]).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/Migration 20260104000000_bad failed and was rolled back/);
+    const half = await s.query<{ t: string | null }>(`SELECT to_regclass('half')::text AS t`);
+    expect(half[0]?.t).toBeNull();
+    expect(await pendingMigrations(s, [ONE, TWO, bad])).toEqual([bad.name]);
+  });
+});
+
+describe("migration runner with several processes on PostgreSQL", () => {
+  it("applies each migration exactly once when many start at the same time (advisory lock)", async () => {
+    const handle = await postgresHandle();
+    try {
+      const sessions = await Promise.all([1, 2, 3, 4].map(() => handle.session()));
+      const reports = await Promise.all(sessions.map((s) => migrate(s, readMigrations())));
+      const appliedCounts = reports.map((r) => r.applied.length).sort();
+      expect(appliedCounts).toEqual([0, 0, 0, readMigrations().length]);
+      const rows = await sessions[0]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM "_prisma_migrations"`);
+      expect(rows[0]?.n).toBe(readMigrations().length);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe("embedded database folder", () => {
+  it("keeps data across reopen and refuses a second opener while the first holds it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "petrel-data-"));
+    try {
+      const first = await openDatabase({ kind: "pglite", dataDir: dir });
+      await first.prisma.user.create({ data: { email: "keep@example.com", name: "Keep", role: "viewer", passwordHash: "x" } });
+      const error = await openDatabase({ kind: "pglite", dataDir: dir }).catch((e: unknown) => e);
+      expect((error as Error).message).toContain(`is in use by another Petrel process (pid ${process.pid})`);
+      await first.close();
+      const again = await openDatabase({ kind: "pglite", dataDir: dir });
+      expect(again.migrations.applied).toEqual([]);
+      expect(await again.prisma.user.count({ where: { email: "keep@example.com" } })).toBe(1);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
