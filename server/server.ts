@@ -4,6 +4,7 @@
  * close WebSockets and the database.
  */
 import http from "node:http";
+import type { Duplex } from "node:stream";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedDemo } from "../prisma/seed/factories";
@@ -51,7 +52,7 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
     const api = createApiHandler(deps, db, state);
 
     let nextHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
-    let nextUpgrade: ((req: http.IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => Promise<void>) | undefined;
+    let nextUpgrade: ((req: http.IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>) | undefined;
     if (options.next) {
       installNextBridge(deps);
       const { default: next } = await import("next");

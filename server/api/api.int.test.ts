@@ -18,7 +18,7 @@ const PASSWORD = "member-password-123";
 
 describe("every procedure declares its permission", () => {
   it("names 'public' or a permission of the policy table, and only sign-in/out/me are public", () => {
-    const procedures = appRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>;
+    const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { permission?: string } } }>;
     const publicOnes: string[] = [];
     for (const [name, proc] of Object.entries(procedures)) {
       const permission = proc._def.meta?.permission;
@@ -190,7 +190,7 @@ describe.each(DATABASE_KINDS)("the API over HTTP and WebSocket on %s", (kind) =>
       );
     });
     expect(seqs).toEqual([0, 1, 2]);
-    wsClient.close();
+    await wsClient.close();
 
     const anonWs = createWSClient({ url: wsUrl, WebSocket: withCookie("") });
     const anon = createTRPCClient<AppRouter>({ links: [wsLink({ client: anonWs, transformer: superjson })] });
@@ -198,6 +198,6 @@ describe.each(DATABASE_KINDS)("the API over HTTP and WebSocket on %s", (kind) =>
       anon.system.status.subscribe(undefined, { onData: () => resolve({}), onError: (e) => resolve(e as never) });
     });
     expect(err.data?.code).toBe("UNAUTHORIZED");
-    anonWs.close();
+    await anonWs.close();
   });
 });
