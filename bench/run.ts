@@ -1,0 +1,18 @@
+/**
+ * `npm run bench [-- FAMILY]`: benchmark families, one JSON object per figure on standard
+ * output (progress on standard error). Families: api.
+ */
+import { api } from "./api";
+
+const families: Record<string, () => Promise<void>> = { api };
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in families));
+if (unknown.length) {
+  process.stderr.write(`unknown benchmark family: ${unknown.join(", ")} (known: ${Object.keys(families).join(", ")})\n`);
+  process.exit(2);
+}
+for (const name of wanted.length ? wanted : Object.keys(families)) {
+  process.stderr.write(`bench ${name}…\n`);
+  await families[name]!();
+}
