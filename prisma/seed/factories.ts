@@ -4,7 +4,8 @@
  */
 import { SYSTEM, systemMeta, type ServiceDeps } from "../../server/services/deps";
 import { createUser, type CreateUserInput } from "../../server/services/users/create-user";
-import { createWorkflow } from "../../server/services/workflows/create-workflow";
+import { BOOTSTRAP_LOCK_KEY } from "../../server/services/users/ensure-admin";
+import { CreateWorkflowInputSchema, insertWorkflow } from "../../server/services/workflows/create-workflow";
 import { DEMO_WORKFLOWS } from "./demo-workflows";
 
 /** Creates a person as the system (for tests and e2e fixtures). */
@@ -17,14 +18,18 @@ export function makeUser(deps: ServiceDeps, input: CreateUserInput) {
  * the first admin. Never overwrites a workflow someone has edited. Returns the slugs created.
  */
 export async function seedDemo(deps: ServiceDeps): Promise<string[]> {
-  const admin = await deps.prisma.user.findFirst({ where: { role: "admin" }, orderBy: { createdAt: "asc" }, select: { id: true } });
-  if (!admin) return [];
-  const created: string[] = [];
-  for (const demo of DEMO_WORKFLOWS) {
-    const exists = await deps.prisma.workflow.findUnique({ where: { slug: demo.slug }, select: { id: true } });
-    if (exists) continue;
-    await createWorkflow(deps, SYSTEM, systemMeta("seed"), { name: demo.name, description: demo.description, graph: demo.graph, slug: demo.slug }, admin.id);
-    created.push(demo.slug);
-  }
-  return created;
+  // One transaction under the start-up advisory lock: processes starting together seed once.
+  return deps.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`;
+    const admin = await tx.user.findFirst({ where: { role: "admin" }, orderBy: { createdAt: "asc" }, select: { id: true } });
+    if (!admin) return [];
+    const created: string[] = [];
+    for (const demo of DEMO_WORKFLOWS) {
+      if (await tx.workflow.findUnique({ where: { slug: demo.slug }, select: { id: true } })) continue;
+      const input = CreateWorkflowInputSchema.parse({ name: demo.name, description: demo.description, graph: demo.graph, slug: demo.slug });
+      await insertWorkflow(tx, deps.now(), SYSTEM, systemMeta("seed"), input, admin.id);
+      created.push(demo.slug);
+    }
+    return created;
+  });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "../../../lib/errors";
 import { WorkflowGraphSchema, type WorkflowGraph } from "../../../lib/workflow/schema";
-import type { Prisma } from "../../db/database";
+import type { Prisma, Tx } from "../../db/database";
 import { recordAudit } from "../audit";
 import type { Actor, RequestMeta, ServiceDeps } from "../deps";
 
@@ -35,17 +35,19 @@ export async function createWorkflow(deps: ServiceDeps, actor: Actor, meta: Requ
   const input = CreateWorkflowInputSchema.parse(rawInput);
   const owner = ownerId ?? (actor.type === "user" ? actor.userId : undefined);
   if (!owner) throw new AppError("INTERNAL", { message: "createWorkflow needs an owner." });
-  const now = deps.now();
-  return deps.prisma.$transaction(async (tx) => {
-    const slug = input.slug ?? slugify(input.name);
-    if (await tx.workflow.findUnique({ where: { slug }, select: { id: true } })) {
-      throw new AppError("CONFLICT", { message: `A workflow with the key ${slug} already exists.` });
-    }
-    const workflow = await tx.workflow.create({
-      data: { slug, name: input.name, description: input.description, ownerId: owner, graph: (input.graph ?? EMPTY_GRAPH) as Prisma.InputJsonObject, createdAt: now },
-      select: { id: true, slug: true, name: true, status: true },
-    });
-    await recordAudit(tx, actor, meta, { action: "workflow.create", targetType: "workflow", targetId: workflow.id, after: { name: input.name, slug } }, now);
-    return workflow;
+  return deps.prisma.$transaction((tx) => insertWorkflow(tx, deps.now(), actor, meta, input, owner));
+}
+
+/** The insert and its audit row, inside the caller's transaction. */
+export async function insertWorkflow(tx: Tx, now: Date, actor: Actor, meta: RequestMeta, input: z.output<typeof CreateWorkflowInputSchema>, owner: string) {
+  const slug = input.slug ?? slugify(input.name);
+  if (await tx.workflow.findUnique({ where: { slug }, select: { id: true } })) {
+    throw new AppError("CONFLICT", { message: `A workflow with the key ${slug} already exists.` });
+  }
+  const workflow = await tx.workflow.create({
+    data: { slug, name: input.name, description: input.description, ownerId: owner, graph: (input.graph ?? EMPTY_GRAPH) as Prisma.InputJsonObject, createdAt: now },
+    select: { id: true, slug: true, name: true, status: true },
   });
+  await recordAudit(tx, actor, meta, { action: "workflow.create", targetType: "workflow", targetId: workflow.id, after: { name: input.name, slug } }, now);
+  return workflow;
 }
