@@ -106,6 +106,26 @@ describe.each(DATABASE_KINDS)("the API over HTTP and WebSocket on %s", (kind) =>
     expect(garbage.status).toBe(400);
   });
 
+  it("answers bad requests with 4xx, never 500: unknown procedure, wrong method, oversized body", async () => {
+    const anon = new TrpcHttp(server.url);
+    expect((await anon.query("workflow.nope")).status).toBe(404);
+    expect((await anon.query("auth.signIn", { email: "a@b.c", password: "x" })).status).toBe(405);
+    const huge = await anon.raw("auth.signIn", JSON.stringify({ json: { email: "a@b.c", password: "x".repeat(5 * 1024 * 1024) } }));
+    expect(huge.status).toBe(413);
+    expect((await fetch(`${server.url}/nothing-here`)).status).toBe(404);
+  });
+
+  it("rotates the session on a new sign-in: the old cookie stops working", async () => {
+    const c = await as("viewer@example.com");
+    const old = c.cookie;
+    expect((await c.mutate("auth.signIn", { email: "viewer@example.com", password: PASSWORD })).status).toBe(200);
+    expect(c.cookie).not.toBe(old);
+    const stale = new TrpcHttp(server.url);
+    stale.cookie = old;
+    expect((await stale.query("workflow.list")).status).toBe(401);
+    expect((await c.query("workflow.list")).status).toBe(200);
+  });
+
   it("refuses anonymous callers with 401 and roles without the permission with 403", async () => {
     const anon = new TrpcHttp(server.url);
     expect((await anon.query("workflow.list")).status).toBe(401);

@@ -16,6 +16,8 @@ import { appRouter } from "./router";
 
 export const TRPC_PATH = "/api/trpc";
 export const TRPC_WS_PATH = "/api/trpc-ws";
+/** Largest request body the API reads (HTTP 413 above it). Workflow graphs of thousands of nodes fit. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -36,6 +38,7 @@ export function createApiHandler(deps: ServiceDeps, db: Pick<Database, "check">,
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
+    maxBodySize: MAX_BODY_BYTES,
     createContext: ({ req }) => createContext(deps, req),
     responseMeta({ ctx, errors }) {
       const headers = new Headers(ctx?.responseHeaders);

@@ -4,11 +4,15 @@ import { clearedSessionCookie, sessionCookie } from "../cookies";
 import { open, router } from "../trpc";
 
 export const authRouter = router({
-  /** Signs in with email and password; sets the session cookie. */
+  /** Signs in with email and password; sets the session cookie. A session the browser already had is revoked (rotation). */
   signIn: open()
     .input(SignInInputSchema)
     .mutation(async ({ ctx, input }) => {
       const result = await signIn(ctx.deps, ctx.meta, input);
+      if (ctx.session) {
+        const u = ctx.session.user;
+        await signOut(ctx.deps, { type: "user", userId: u.id, email: u.email, role: u.role, sessionId: ctx.session.sessionId }, ctx.meta);
+      }
       ctx.responseHeaders.append("Set-Cookie", sessionCookie(result.token, result.expiresAt, ctx.secureCookies));
       return { user: result.user, expiresAt: result.expiresAt };
     }),
