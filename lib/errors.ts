@@ -25,12 +25,14 @@ export type AppErrorCode =
   /** A bug: something that should not happen did. */
   | "INTERNAL";
 
+/** What an {@link AppError} carries besides its code. */
 export type AppErrorOptions = {
   message: string;
   cause?: unknown;
   details?: Record<string, unknown>;
 };
 
+/** An expected failure with a code from {@link AppErrorCode}; see the example above. */
 export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly details: Record<string, unknown> | undefined;

@@ -2,7 +2,9 @@
  * THE policy table: which role may do what. Every tRPC procedure, page guard and (later) REST
  * route names one of these permissions; nothing else decides access.
  */
+/** The four roles, most powerful first. */
 export const ROLES = ["admin", "editor", "operator", "viewer"] as const;
+/** One of {@link ROLES}. */
 export type Role = (typeof ROLES)[number];
 
 /** Every permission, with the one-line meaning shown in docs and admin pages. */
@@ -19,6 +21,7 @@ export const PERMISSIONS = {
   "audit.read": "Read and export the audit log",
   "system.read": "Read server status",
 } as const;
+/** A permission name, e.g. `"workflow.write"`. */
 export type Permission = keyof typeof PERMISSIONS;
 
 const VIEWER: readonly Permission[] = ["workflow.read", "run.read", "monitor.read", "system.read"];
@@ -39,6 +42,7 @@ export function can(role: Role, permission: Permission): boolean {
   return POLICY[role].has(permission);
 }
 
+/** Whether `value` names one of the four roles (for parsing CLI arguments and the like). */
 export function isRole(value: unknown): value is Role {
   return typeof value === "string" && (ROLES as readonly string[]).includes(value);
 }

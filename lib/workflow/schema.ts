@@ -26,6 +26,7 @@ export const NODE_KINDS = [
   "sub-workflow",
   "for-each",
 ] as const;
+/** One of {@link NODE_KINDS}. */
 export type NodeKind = (typeof NODE_KINDS)[number];
 
 const IdSchema = z
@@ -34,8 +35,10 @@ const IdSchema = z
   .max(64, "must be at most 64 characters")
   .regex(/^[A-Za-z0-9_.:-]+$/, "may hold only letters, digits and _ . : -");
 
+/** Where a node sits on the canvas, in canvas pixels. */
 export const PositionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
 
+/** A node: a step, a gateway or an event. */
 export const WorkflowNodeSchema = z.object({
   id: IdSchema,
   kind: z.enum(NODE_KINDS),
@@ -44,8 +47,10 @@ export const WorkflowNodeSchema = z.object({
   /** Kind- or plugin-specific settings; for tasks `{ type, ... }` names the node-type plugin. */
   config: z.record(z.string(), z.unknown()).optional(),
 });
+/** A parsed {@link WorkflowNodeSchema}. */
 export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
 
+/** An edge from one node to another. */
 export const WorkflowEdgeSchema = z.object({
   id: IdSchema,
   source: IdSchema,
@@ -57,8 +62,10 @@ export const WorkflowEdgeSchema = z.object({
   /** The branch taken when no condition holds. */
   isDefault: z.boolean().optional(),
 });
+/** A parsed {@link WorkflowEdgeSchema}. */
 export type WorkflowEdge = z.infer<typeof WorkflowEdgeSchema>;
 
+/** A whole workflow graph; also checks that ids are unique and edges name existing nodes. */
 export const WorkflowGraphSchema = z
   .object({
     petrel: z.literal(1, { error: 'must be 1 (the format version, "petrel": 1)' }),
@@ -82,4 +89,5 @@ export const WorkflowGraphSchema = z
       }
     });
   });
+/** A parsed {@link WorkflowGraphSchema}. */
 export type WorkflowGraph = z.infer<typeof WorkflowGraphSchema>;
