@@ -4,13 +4,8 @@
  * over real HTTP on loopback. Baseline: /api/health (no database), so the ratio shows what a
  * procedure with session and database costs over the bare HTTP stack.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import superjson from "superjson";
-import { createLogger } from "../server/observability/logger";
-import { startPetrel } from "../server/server";
-import { createPostgresDatabase, testConfig } from "../server/testing/databases";
+import { startApiServer } from "../server/testing/api-server";
 import { median, percentile, report } from "./report";
 
 const ADMIN = { email: "bench@example.com", password: "bench-password-123" };
@@ -31,18 +26,7 @@ async function timeRequests(url: string, init: RequestInit): Promise<number[]> {
 
 export async function api(): Promise<void> {
   for (const kind of ["pglite", "postgresql"] as const) {
-    const env: Record<string, string> = { PETREL_ADMIN_EMAIL: ADMIN.email, PETREL_ADMIN_PASSWORD: ADMIN.password, PETREL_SEED_DEMO: "true", HOST: "127.0.0.1" };
-    let drop = async () => {};
-    let dir: string | undefined;
-    if (kind === "postgresql") {
-      const db = await createPostgresDatabase();
-      env.DATABASE_URL = db.url;
-      drop = db.drop;
-    } else {
-      dir = mkdtempSync(path.join(os.tmpdir(), "petrel-bench-"));
-      env.PETREL_DATA_DIR = dir;
-    }
-    const server = await startPetrel({ config: { ...testConfig(env), port: 0 }, log: createLogger("silent"), next: false });
+    const server = await startApiServer(kind, { PETREL_ADMIN_EMAIL: ADMIN.email, PETREL_ADMIN_PASSWORD: ADMIN.password, PETREL_SEED_DEMO: "true" });
     try {
       const signIn = await fetch(`${server.url}/api/trpc/auth.signIn`, {
         method: "POST",
@@ -58,9 +42,7 @@ export async function api(): Promise<void> {
       report({ bench: "api", metric: `workflow_list_p95_ms_${kind}`, value: round(percentile(list, 95)), unit: "ms", better: "lower" });
       process.stderr.write(`  ${kind}: health median ${round(h)} ms, workflow.list median ${round(l)} ms over ${REQUESTS} requests\n`);
     } finally {
-      await server.stop();
-      await drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await server.close();
     }
   }
 }

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { PERMISSIONS } from "../../lib/policy";
 import { makeUser } from "../../prisma/seed/factories";
-import { createLogger } from "../observability/logger";
-import { startPetrel, type PetrelServer } from "../server";
-import { createPostgresDatabase, DATABASE_KINDS, testConfig } from "../testing/databases";
+import { startApiServer, type TestServer } from "../testing/api-server";
+import { DATABASE_KINDS } from "../testing/databases";
 import { TrpcHttp } from "../testing/http-client";
 import { appRouter, type AppRouter } from "./router";
 
@@ -31,33 +27,15 @@ describe("every procedure declares its permission", () => {
 });
 
 describe.each(DATABASE_KINDS)("the API over HTTP and WebSocket on %s", (kind) => {
-  let server: PetrelServer;
-  let cleanup: () => Promise<void>;
+  let server: TestServer;
 
   beforeAll(async () => {
-    const env: Record<string, string> = { PORT: "1", HOST: "127.0.0.1", PETREL_ADMIN_EMAIL: ADMIN.email, PETREL_ADMIN_PASSWORD: ADMIN.password, PETREL_SEED_DEMO: "true" };
-    let drop = async () => {};
-    let dataDir: string | undefined;
-    if (kind === "postgresql") {
-      const created = await createPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      drop = created.drop;
-    } else {
-      dataDir = mkdtempSync(path.join(os.tmpdir(), "petrel-api-"));
-      env.PETREL_DATA_DIR = dataDir;
-    }
-    const config = { ...testConfig(env), port: 0 };
-    server = await startPetrel({ config, log: createLogger("silent"), next: false });
+    server = await startApiServer(kind, { PETREL_ADMIN_EMAIL: ADMIN.email, PETREL_ADMIN_PASSWORD: ADMIN.password, PETREL_SEED_DEMO: "true" });
     for (const role of ["editor", "operator", "viewer"] as const) {
       await makeUser(server.deps, { email: `${role}@example.com`, name: role, role, password: PASSWORD });
     }
-    cleanup = async () => {
-      await server.stop();
-      await drop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    };
   });
-  afterAll(() => cleanup());
+  afterAll(() => server.close());
 
   async function as(email: string, password = PASSWORD): Promise<TrpcHttp> {
     const c = new TrpcHttp(server.url);

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { RelativeTime } from "../../../components/ui/relative-time";
+import { PageHeader } from "../../../components/ui/page-header";
 import { api, requirePermission } from "../../_server/petrel";
 
 export const metadata: Metadata = { title: "Admin" };
@@ -9,12 +10,7 @@ export default async function AdminPage() {
   const users = await (await api()).user.list();
   return (
     <section>
-      <div className="page-head">
-        <div>
-          <h1>Admin</h1>
-          <p className="muted">People and their roles.</p>
-        </div>
-      </div>
+      <PageHeader title="Admin" description="People and their roles." />
       <table className="table" data-testid="user-table">
         <thead>
           <tr>

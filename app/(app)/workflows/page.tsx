@@ -3,6 +3,7 @@ import { can } from "../../../lib/policy";
 import { EmptyState } from "../../../components/ui/empty-state";
 import { RelativeTime } from "../../../components/ui/relative-time";
 import { NewWorkflowButton } from "../../../components/workflows/new-workflow-button";
+import { PageHeader } from "../../../components/ui/page-header";
 import { api, requirePermission } from "../../_server/petrel";
 
 export const metadata: Metadata = { title: "Workflows" };
@@ -15,13 +16,7 @@ export default async function WorkflowsPage() {
   const mayCreate = can(viewer.role, "workflow.write");
   return (
     <section>
-      <div className="page-head">
-        <div>
-          <h1>Workflows</h1>
-          <p className="muted">Draw a workflow, see it proved sound while you draw, publish it and run it.</p>
-        </div>
-        {mayCreate ? <NewWorkflowButton /> : null}
-      </div>
+      <PageHeader title="Workflows" description="Draw a workflow, see it proved sound while you draw, publish it and run it." actions={mayCreate ? <NewWorkflowButton /> : null} />
       {workflows.length === 0 ? (
         <EmptyState title="No workflows yet" testId="workflows-empty">
           {mayCreate ? <p>Create one with “New workflow”, or import a BPMN file.</p> : <p>Nobody has shared a workflow with you yet. Ask an editor to create one.</p>}
