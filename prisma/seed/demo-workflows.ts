@@ -50,6 +50,7 @@ export const DEMO_WORKFLOWS: DemoWorkflow[] = [
     description: "Small expenses pass; large ones wait for a manager's decision.",
     graph: {
       petrel: 1,
+      input: { amount: { type: "number", required: true, description: "The amount claimed" } },
       nodes: [
         { id: "start", kind: "start", label: "Expense filed", position: at(0, 100) },
         { id: "route", kind: "exclusive-split", label: "Amount?", position: at(160, 100) },
