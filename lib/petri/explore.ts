@@ -50,18 +50,20 @@ export function isFinal(net: Net, m: Marking, sinkMask: Uint8Array): boolean {
   return any;
 }
 
-/** Precomputes, for each OR-join transition, which places can still feed each watched place. */
-export function orJoinFeeders(net: Net): Map<number, Uint8Array[]> {
-  const result = new Map<number, Uint8Array[]>();
+/**
+ * Precomputes, for each OR-join transition, the places upstream of each of its input places
+ * (structurally, without passing through the join itself or its other inputs).
+ */
+export function orJoinFeeders(net: Net): Map<number, Map<number, Uint8Array>> {
+  const result = new Map<number, Map<number, Uint8Array>>();
   const producers: number[][] = net.places.map(() => []);
   net.transitions.forEach((t, ti) => t.outputs.forEach((a) => producers[a.place]!.push(ti)));
   net.transitions.forEach((t, ti) => {
     if (!t.orJoin) return;
-    // Every input place of this join (consumed or watched) stops the backward search: a token
-    // upstream of another input only counts for that input (BPMN 2.0, 13.3.3).
     const joinInputs = new Set([...t.inputs.map((a) => a.place), ...t.orJoin.watch]);
     const joinNode = t.origin.nodeId;
-    const masks = t.orJoin.watch.map((q) => {
+    const masks = new Map<number, Uint8Array>();
+    for (const q of joinInputs) {
       const mask = new Uint8Array(net.places.length);
       const stack = [q];
       mask[q] = 1;
@@ -71,29 +73,39 @@ export function orJoinFeeders(net: Net): Map<number, Uint8Array[]> {
           const tr = net.transitions[pt]!;
           if (joinNode !== undefined && tr.origin.nodeId === joinNode) continue;
           for (const a of tr.inputs) {
-            if (!mask[a.place] && !(joinInputs.has(a.place) && a.place !== q)) {
+            if (!mask[a.place] && !joinInputs.has(a.place)) {
               mask[a.place] = 1;
               stack.push(a.place);
             }
           }
         }
       }
-      return mask;
-    });
+      masks.set(q, mask);
+    }
     result.set(ti, masks);
   });
   return result;
 }
 
-/** Whether transition `t` (index `ti`) is enabled in `m`, OR-join rule included. */
-export function enabled(t: Transition, ti: number, m: Marking, feeders: Map<number, Uint8Array[]>): boolean {
+/**
+ * Whether transition `t` (index `ti`) is enabled in `m`. For an OR-join: its inputs are marked,
+ * its other inputs are empty, and every token upstream of an empty input is also upstream of a
+ * marked one — Völzer's semantics (2010, "A new semantics for the inclusive converging gateway
+ * in safe processes"), which unlike a literal reading of BPMN 2.0 does not deadlock in loops.
+ */
+export function enabled(t: Transition, ti: number, m: Marking, feeders: Map<number, Map<number, Uint8Array>>): boolean {
   if (!hasTokens(t, m)) return false;
   if (!t.orJoin) return true;
   const masks = feeders.get(ti)!;
-  const consumed = new Set(t.inputs.map((a) => a.place));
-  for (let w = 0; w < t.orJoin.watch.length; w++) {
-    const mask = masks[w]!;
-    for (let p = 0; p < m.length; p++) if (m[p]! > 0 && mask[p] && !consumed.has(p)) return false;
+  for (const q of t.orJoin.watch) {
+    if (m[q]! > 0) return false;
+    const up = masks.get(q)!;
+    for (let p = 0; p < m.length; p++) {
+      if (m[p] === 0 || !up[p] || masks.has(p)) continue;
+      let alsoMarked = false;
+      for (const a of t.inputs) if (masks.get(a.place)![p]) alsoMarked = true;
+      if (!alsoMarked) return false;
+    }
   }
   return true;
 }

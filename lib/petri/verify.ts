@@ -18,6 +18,7 @@ import { explore, type Violation } from "./explore";
 import { finding, type Finding, type TraceStep } from "./findings";
 import { describeMarking, type Marking, type Net } from "./net";
 import { reduceShortCircuited, reducible } from "./reduce";
+import { reduceWorkflow } from "./workflow-reduce";
 
 export type VerifyOptions = {
   /** Most states the search may visit before answering "unknown" (default 200,000). */
@@ -191,6 +192,26 @@ export function verifyNet(net: Net, options: VerifyOptions = {}, edgeTarget = ne
   return { sound, safe, optionToComplete, properCompletion, noDeadTransitions, deadlockFree, deadTransitions, states: x.states, budgetExceeded, method: "state-space", freeChoice, issues };
 }
 
+/**
+ * Verifies a structurally valid workflow: first collapse its evidently sound SESE fragments; if
+ * that leaves the trivial workflow it is sound. Otherwise verify what is left — sound there means
+ * sound here. When something is wrong, search the original net instead, so that every
+ * counterexample is a real run of the workflow as drawn (falling back to the reduced graph's
+ * findings only if the original is beyond the state budget).
+ */
+function verifyWithFragments(graph: WorkflowGraph, net: Net, options: VerifyOptions, edgeTarget: Map<string, string>): NetVerdict {
+  if (options.reduce === false) return verifyNet(net, options, edgeTarget);
+  const reduced = reduceWorkflow(graph);
+  if (reduced.trivial) {
+    return { sound: true, safe: true, optionToComplete: true, properCompletion: true, noDeadTransitions: true, deadlockFree: true, deadTransitions: [], states: 0, budgetExceeded: false, method: "reduction", freeChoice: isFreeChoice(net), issues: [] };
+  }
+  if (reduced.steps === 0) return verifyNet(net, options, edgeTarget);
+  const small = verifyNet(compileWorkflow(reduced.graph).net, options, edgeTarget);
+  if (small.sound === true) return { ...small, method: "reduction", freeChoice: isFreeChoice(net) };
+  const full = verifyNet(net, options, edgeTarget);
+  return full.budgetExceeded && small.sound === false ? { ...small, freeChoice: isFreeChoice(net) } : full;
+}
+
 /** Compiles and verifies a workflow: structure, behaviour and data, in one result. */
 export function verifyWorkflow(graph: WorkflowGraph, options: VerifyOptions = {}): VerificationResult {
   const compiled = compileWorkflow(graph);
@@ -202,7 +223,7 @@ export function verifyWorkflow(graph: WorkflowGraph, options: VerifyOptions = {}
   if (structurallyBroken) {
     verdict = { sound: false, safe: null, optionToComplete: null, properCompletion: null, noDeadTransitions: null, deadlockFree: null, deadTransitions: [], states: 0, budgetExceeded: false, method: "state-space", freeChoice: isFreeChoice(compiled.net), issues: [] };
   } else {
-    verdict = verifyNet(compiled.net, options, edgeTarget);
+    verdict = verifyWithFragments(graph, compiled.net, options, edgeTarget);
     if (!compiled.ok && verdict.sound) verdict = { ...verdict, sound: false };
   }
   const issues = [...structural, ...verdict.issues, ...data];
