@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- FAMILY]`: benchmark families, one JSON object per figure on standard
- * output (progress on standard error). Families: api.
+ * output (progress on standard error). Families: api, verify.
  */
 import { api } from "./api";
+import { verify } from "./verify";
 
-const families: Record<string, () => Promise<void>> = { api };
+const families: Record<string, () => Promise<void>> = { api, verify };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in families));

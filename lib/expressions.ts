@@ -13,8 +13,20 @@ export type ExpressionAnalysis =
   | { ok: true; variables: string[] }
   | { ok: false; message: string; column: number };
 
-/** Parses `source` as a FEEL expression; lists the root variables it reads. */
+const cache = new Map<string, ExpressionAnalysis>();
+const CACHE_LIMIT = 5000;
+
+/** Parses `source` as a FEEL expression; lists the root variables it reads. Results are cached. */
 export function analyseExpression(source: string): ExpressionAnalysis {
+  const hit = cache.get(source);
+  if (hit) return hit;
+  const result = analyse(source);
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(source, result);
+  return result;
+}
+
+function analyse(source: string): ExpressionAnalysis {
   const text = source.startsWith("=") ? source.slice(1) : source;
   if (text.trim() === "") return { ok: false, message: "is empty", column: 1 };
   let tree: ReturnType<typeof parseExpression>;

@@ -130,6 +130,61 @@ export function name(n: WorkflowNode): string {
   return n.label?.trim() || n.id;
 }
 
+/**
+ * The size of the net {@link compileWorkflow} would build, and whether it would be free-choice
+ * (only OR-joins break it), without building it.
+ */
+export function netShape(graph: WorkflowGraph): { places: number; transitions: number; freeChoice: boolean } {
+  const kind = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  const ins = new Map<string, number>(graph.nodes.map((n) => [n.id, 0]));
+  const flowOuts = new Map<string, number>(graph.nodes.map((n) => [n.id, 0]));
+  const errorOuts = new Map<string, number>(graph.nodes.map((n) => [n.id, 0]));
+  let places = 0;
+  for (const e of graph.edges) {
+    if (kind.get(e.source) !== "event-choice") places++;
+    ins.set(e.target, (ins.get(e.target) ?? 0) + 1);
+    if (e.kind === "error") errorOuts.set(e.source, (errorOuts.get(e.source) ?? 0) + 1);
+    else flowOuts.set(e.source, (flowOuts.get(e.source) ?? 0) + 1);
+  }
+  // A wait after an event-based choice reads the choice's inputs.
+  for (const e of graph.edges) if (kind.get(e.source) === "event-choice") ins.set(e.target, (ins.get(e.target) ?? 1) - 1 + (ins.get(e.source) ?? 0));
+  let transitions = 0;
+  let freeChoice = true;
+  for (const n of graph.nodes) {
+    const i = ins.get(n.id)!;
+    const o = flowOuts.get(n.id)!;
+    switch (n.kind) {
+      case "start":
+        places++;
+        transitions++;
+        break;
+      case "end":
+      case "terminate-end":
+        places++;
+        transitions += i;
+        break;
+      case "exclusive-split":
+        transitions += i * o;
+        break;
+      case "inclusive-split":
+        if (o <= MAX_INCLUSIVE_BRANCHES) transitions += i * ((1 << o) - 1);
+        break;
+      case "parallel-join":
+        transitions++;
+        break;
+      case "inclusive-join":
+        if (i <= MAX_INCLUSIVE_BRANCHES) transitions += (1 << i) - 1;
+        if (i > 1) freeChoice = false;
+        break;
+      case "event-choice":
+        break;
+      default:
+        transitions += i * (1 + (ACTIVITY_KINDS.has(n.kind) ? errorOuts.get(n.id)! : 0));
+    }
+  }
+  return { places, transitions, freeChoice };
+}
+
 /** Compiles a (schema-valid) workflow graph to a net, with the structural findings. */
 export function compileWorkflow(graph: WorkflowGraph): CompileResult {
   const findings = structuralFindings(graph);

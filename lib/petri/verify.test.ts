@@ -178,3 +178,15 @@ describe("state budget", () => {
     expect(verifyWorkflow(wf(nodes, edges)).sound).toBe(true);
   });
 });
+
+describe("netShape", () => {
+  it("predicts the compiled net's size and free-choice property", async () => {
+    const { netShape } = await import("./compile");
+    const { isFreeChoice } = await import("./verify");
+    const { structuredWorkflow } = await import("./fixtures/generate");
+    for (const g of [...Object.values(PATTERNS), ...Object.values(DEFECTS), structuredWorkflow(200, 5)]) {
+      const { net } = compileWorkflow(g);
+      expect(netShape(g)).toEqual({ places: net.places.length, transitions: net.transitions.length, freeChoice: isFreeChoice(net) });
+    }
+  });
+});

@@ -13,7 +13,7 @@
  */
 import type { WorkflowGraph } from "../workflow/schema";
 import { dataFindings } from "../workflow/data-checks";
-import { compileWorkflow } from "./compile";
+import { compileWorkflow, netShape, structuralFindings } from "./compile";
 import { explore, type Violation } from "./explore";
 import { finding, type Finding, type TraceStep } from "./findings";
 import { describeMarking, type Marking, type Net } from "./net";
@@ -199,38 +199,40 @@ export function verifyNet(net: Net, options: VerifyOptions = {}, edgeTarget = ne
  * counterexample is a real run of the workflow as drawn (falling back to the reduced graph's
  * findings only if the original is beyond the state budget).
  */
-function verifyWithFragments(graph: WorkflowGraph, net: Net, options: VerifyOptions, edgeTarget: Map<string, string>): NetVerdict {
-  if (options.reduce === false) return verifyNet(net, options, edgeTarget);
+function verifyWithFragments(graph: WorkflowGraph, options: VerifyOptions, freeChoice: boolean): NetVerdict {
+  const edgeTarget = new Map(graph.edges.map((e) => [e.id, e.target]));
+  const full = () => verifyNet(compileWorkflow(graph).net, options, edgeTarget);
+  if (options.reduce === false) return full();
   const reduced = reduceWorkflow(graph);
   if (reduced.trivial) {
-    return { sound: true, safe: true, optionToComplete: true, properCompletion: true, noDeadTransitions: true, deadlockFree: true, deadTransitions: [], states: 0, budgetExceeded: false, method: "reduction", freeChoice: isFreeChoice(net), issues: [] };
+    return { sound: true, safe: true, optionToComplete: true, properCompletion: true, noDeadTransitions: true, deadlockFree: true, deadTransitions: [], states: 0, budgetExceeded: false, method: "reduction", freeChoice, issues: [] };
   }
-  if (reduced.steps === 0) return verifyNet(net, options, edgeTarget);
+  if (reduced.steps === 0) return full();
   const small = verifyNet(compileWorkflow(reduced.graph).net, options, edgeTarget);
-  if (small.sound === true) return { ...small, method: "reduction", freeChoice: isFreeChoice(net) };
-  const full = verifyNet(net, options, edgeTarget);
-  return full.budgetExceeded && small.sound === false ? { ...small, freeChoice: isFreeChoice(net) } : full;
+  if (small.sound === true) return { ...small, method: "reduction", freeChoice };
+  const original = full();
+  return original.budgetExceeded && small.sound === false ? { ...small, freeChoice } : original;
 }
 
 /** Compiles and verifies a workflow: structure, behaviour and data, in one result. */
 export function verifyWorkflow(graph: WorkflowGraph, options: VerifyOptions = {}): VerificationResult {
-  const compiled = compileWorkflow(graph);
+  const structural = structuralFindings(graph);
   const data = dataFindings(graph);
-  const edgeTarget = new Map(graph.edges.map((e) => [e.id, e.target]));
-  const structural = compiled.findings;
+  const shape = netShape(graph);
+  const structuralErrors = structural.some((f) => f.severity === "error");
   const structurallyBroken = structural.some((f) => f.severity === "error" && ["NO_START", "MANY_STARTS", "NO_END"].includes(f.code));
   let verdict: NetVerdict;
   if (structurallyBroken) {
-    verdict = { sound: false, safe: null, optionToComplete: null, properCompletion: null, noDeadTransitions: null, deadlockFree: null, deadTransitions: [], states: 0, budgetExceeded: false, method: "state-space", freeChoice: isFreeChoice(compiled.net), issues: [] };
+    verdict = { sound: false, safe: null, optionToComplete: null, properCompletion: null, noDeadTransitions: null, deadlockFree: null, deadTransitions: [], states: 0, budgetExceeded: false, method: "state-space", freeChoice: shape.freeChoice, issues: [] };
   } else {
-    verdict = verifyWithFragments(graph, compiled.net, options, edgeTarget);
-    if (!compiled.ok && verdict.sound) verdict = { ...verdict, sound: false };
+    verdict = verifyWithFragments(graph, options, shape.freeChoice);
+    if (structuralErrors && verdict.sound) verdict = { ...verdict, sound: false };
   }
   const issues = [...structural, ...verdict.issues, ...data];
   return {
     ...verdict,
-    places: compiled.net.places.length,
-    transitions: compiled.net.transitions.length,
+    places: shape.places,
+    transitions: shape.transitions,
     issues,
     ok: verdict.sound === true && !issues.some((f) => f.severity === "error"),
   };

@@ -1,9 +1,9 @@
 /**
  * Data checks beside the net: exclusive splits are total, expressions parse, and every variable
  * an expression reads is defined on every path before it — a forward "must be defined" data-flow
- * analysis (intersection at merges, union at parallel joins, iterated to a fixpoint so loops are
- * handled; Kildall 1973), with a "may be defined" analysis beside it to tell "never" from
- * "not on every path".
+ * analysis (intersection at merges, union at parallel joins) solved with a worklist to its
+ * fixpoint, so loops are handled (Kildall 1973), with a "may be defined" analysis beside it to
+ * tell "never" from "not on every path". Variable sets are bit sets.
  */
 import { analyseExpression, provablyTotal } from "../expressions";
 import { finding, type Finding } from "../petri/findings";
@@ -19,13 +19,45 @@ function nameOf(n: WorkflowNode): string {
 function usesOf(n: WorkflowNode, outs: WorkflowEdge[]): Use[] {
   const uses: Use[] = [];
   for (const e of outs) if (e.condition !== undefined) uses.push({ expression: e.condition, where: `the condition of the branch "${e.label?.trim() || e.id}"`, nodeId: n.id, edgeId: e.id });
+  if (n.kind === "for-each" && typeof n.config?.items === "string") uses.push({ expression: n.config.items, where: "the for-each list", nodeId: n.id });
   const walk = (value: unknown, path: string) => {
-    if (typeof value === "string" && value.startsWith("=")) uses.push({ expression: value, where: `${path}`, nodeId: n.id });
+    if (typeof value === "string" && value.startsWith("=")) uses.push({ expression: value, where: `setting ${path}`, nodeId: n.id });
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
   };
-  if (n.kind === "for-each" && typeof n.config?.items === "string") uses.push({ expression: n.config.items, where: "the for-each list", nodeId: n.id });
-  walk(n.kind === "for-each" ? { ...n.config, items: undefined } : n.config, "");
-  return uses.map((u) => (u.where === "" || u.where.startsWith("the ") ? u : { ...u, where: `setting ${u.where}` }));
+  if (n.config) for (const [k, v] of Object.entries(n.config)) if (!(n.kind === "for-each" && k === "items")) walk(v, k);
+  return uses;
+}
+
+/** A fixed-size bit set over the workflow's variables. */
+class Bits {
+  constructor(readonly w: Uint32Array) {}
+  static empty(n: number) {
+    return new Bits(new Uint32Array((n + 31) >>> 5));
+  }
+  static full(n: number) {
+    const b = Bits.empty(n);
+    for (let i = 0; i < n; i++) b.set(i);
+    return b;
+  }
+  set(i: number) {
+    this.w[i >>> 5]! |= 1 << (i & 31);
+  }
+  has(i: number) {
+    return (this.w[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+  copy() {
+    return new Bits(this.w.slice());
+  }
+  and(o: Bits) {
+    for (let i = 0; i < this.w.length; i++) this.w[i]! &= o.w[i]!;
+  }
+  or(o: Bits) {
+    for (let i = 0; i < this.w.length; i++) this.w[i]! |= o.w[i]!;
+  }
+  equals(o: Bits) {
+    for (let i = 0; i < this.w.length; i++) if (this.w[i] !== o.w[i]) return false;
+    return true;
+  }
 }
 
 export function dataFindings(graph: WorkflowGraph): Finding[] {
@@ -51,63 +83,95 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
     }
   }
 
-  // Must/may-defined variables at each node's entry.
-  const all = new Set<string>(Object.keys(graph.input ?? {}));
-  for (const n of graph.nodes) for (const v of n.outputs ?? []) all.add(v);
-  const start = graph.nodes.find((n) => n.kind === "start");
-  const mustIn = new Map<string, Set<string>>();
-  const mayIn = new Map<string, Set<string>>();
-  const exit = (n: WorkflowNode, entry: Set<string>, e: WorkflowEdge) =>
-    e.kind === "error" ? entry : new Set([...entry, ...(n.outputs ?? []), ...(n.kind === "start" ? Object.keys(graph.input ?? {}) : [])]);
-  for (const n of graph.nodes) {
-    mustIn.set(n.id, n.id === start?.id ? new Set() : new Set(all));
-    mayIn.set(n.id, new Set());
-  }
-  const order = graph.nodes.map((n) => n.id);
-  for (let changed = true, rounds = 0; changed && rounds < graph.nodes.length + 5; rounds++) {
-    changed = false;
-    for (const id of order) {
-      const n = byId.get(id)!;
-      if (n.id === start?.id) continue;
-      const ins = incoming.get(id)!.filter((e) => byId.has(e.source));
-      if (!ins.length) continue;
-      const exits = ins.map((e) => exit(byId.get(e.source)!, mustIn.get(e.source)!, e));
-      const mayExits = ins.map((e) => exit(byId.get(e.source)!, mayIn.get(e.source)!, e));
-      const union = (sets: Set<string>[]) => new Set(sets.flatMap((s) => [...s]));
-      const inter = (sets: Set<string>[]) => new Set([...sets[0]!].filter((v) => sets.every((s) => s.has(v))));
-      // All branches of a parallel join have run; elsewhere any one incoming edge may be the one taken.
-      const must = n.kind === "parallel-join" ? union(exits) : inter(exits);
-      const may = union(mayExits);
-      const oldMust = mustIn.get(id)!;
-      const oldMay = mayIn.get(id)!;
-      if (must.size !== oldMust.size || [...must].some((v) => !oldMust.has(v))) {
-        mustIn.set(id, must);
-        changed = true;
-      }
-      if (may.size !== oldMay.size) {
-        mayIn.set(id, may);
-        changed = true;
-      }
-    }
-  }
-
+  // Collect uses first: with none, there is nothing to define.
+  const uses: Array<Use & { vars: string[] }> = [];
   for (const n of graph.nodes) {
     for (const use of usesOf(n, outgoing.get(n.id)!)) {
       const a = analyseExpression(use.expression);
-      const edgeIds = use.edgeId ? [use.edgeId] : [];
       if (!a.ok) {
-        out.push(finding("EXPRESSION_SYNTAX", `In "${nameOf(n)}", ${use.where} does not parse: ${a.message}.`, [n.id], edgeIds));
+        out.push(finding("EXPRESSION_SYNTAX", `In "${nameOf(n)}", ${use.where} does not parse: ${a.message}.`, [n.id], use.edgeId ? [use.edgeId] : []));
         continue;
       }
-      const must = n.kind === "start" ? new Set(Object.keys(graph.input ?? {})) : mustIn.get(n.id)!;
-      const may = n.kind === "start" ? must : mayIn.get(n.id)!;
-      for (const v of a.variables) {
-        if (must.has(v)) continue;
-        if (may.has(v)) {
-          out.push(finding("MAYBE_UNDEFINED_VARIABLE", `In "${nameOf(n)}", ${use.where} reads "${v}", which is not set on every path to it.`, [n.id], edgeIds));
-        } else {
-          out.push(finding("UNDEFINED_VARIABLE", `In "${nameOf(n)}", ${use.where} reads "${v}", which no input or earlier step defines.`, [n.id], edgeIds));
-        }
+      if (a.variables.length) uses.push({ ...use, vars: a.variables });
+    }
+  }
+  if (!uses.length) return out;
+
+  // Variables, numbered.
+  const index = new Map<string, number>();
+  const num = (v: string) => {
+    let i = index.get(v);
+    if (i === undefined) index.set(v, (i = index.size));
+    return i;
+  };
+  const inputs = Object.keys(graph.input ?? {});
+  inputs.forEach(num);
+  for (const n of graph.nodes) (n.outputs ?? []).forEach(num);
+  const V = index.size;
+  const gen = new Map<string, Bits>();
+  for (const n of graph.nodes) {
+    const b = Bits.empty(V);
+    for (const v of n.outputs ?? []) b.set(index.get(v)!);
+    if (n.kind === "start") for (const v of inputs) b.set(index.get(v)!);
+    gen.set(n.id, b);
+  }
+  const start = graph.nodes.find((n) => n.kind === "start");
+  const mustIn = new Map<string, Bits>();
+  const mayIn = new Map<string, Bits>();
+  for (const n of graph.nodes) {
+    mustIn.set(n.id, n.id === start?.id ? Bits.empty(V) : Bits.full(V));
+    mayIn.set(n.id, Bits.empty(V));
+  }
+  /** What an edge carries: the source's entry set, plus its outputs unless the edge is taken on failure. */
+  const carried = (e: WorkflowEdge, sets: Map<string, Bits>) => {
+    const b = sets.get(e.source)!.copy();
+    if (e.kind !== "error") b.or(gen.get(e.source)!);
+    return b;
+  };
+  const work = graph.nodes.map((n) => n.id);
+  const queued = new Set(work);
+  while (work.length) {
+    const id = work.shift()!;
+    queued.delete(id);
+    const n = byId.get(id)!;
+    if (n.id === start?.id) {
+      for (const e of outgoing.get(id)!) if (!queued.has(e.target)) work.push(e.target), queued.add(e.target);
+      continue;
+    }
+    const ins = incoming.get(id)!.filter((e) => byId.has(e.source));
+    if (!ins.length) continue;
+    const must = carried(ins[0]!, mustIn);
+    const may = carried(ins[0]!, mayIn);
+    for (const e of ins.slice(1)) {
+      // All branches of a parallel join have run; elsewhere any one incoming edge may be the one taken.
+      if (n.kind === "parallel-join") must.or(carried(e, mustIn));
+      else must.and(carried(e, mustIn));
+      may.or(carried(e, mayIn));
+    }
+    if (!must.equals(mustIn.get(id)!) || !may.equals(mayIn.get(id)!)) {
+      mustIn.set(id, must);
+      mayIn.set(id, may);
+      for (const e of outgoing.get(id)!) if (!queued.has(e.target)) work.push(e.target), queued.add(e.target);
+    }
+  }
+
+  for (const use of uses) {
+    const n = byId.get(use.nodeId)!;
+    const edgeIds = use.edgeId ? [use.edgeId] : [];
+    // Conditions on edges leaving a node see what the node itself has set; the start sees the inputs.
+    const must = mustIn.get(n.id)!.copy();
+    const may = mayIn.get(n.id)!.copy();
+    if (use.edgeId || n.kind === "start") {
+      must.or(gen.get(n.id)!);
+      may.or(gen.get(n.id)!);
+    }
+    for (const v of use.vars) {
+      const i = index.get(v);
+      if (i !== undefined && must.has(i)) continue;
+      if (i !== undefined && may.has(i)) {
+        out.push(finding("MAYBE_UNDEFINED_VARIABLE", `In "${nameOf(n)}", ${use.where} reads "${v}", which is not set on every path to it.`, [n.id], edgeIds));
+      } else {
+        out.push(finding("UNDEFINED_VARIABLE", `In "${nameOf(n)}", ${use.where} reads "${v}", which no input or earlier step defines.`, [n.id], edgeIds));
       }
     }
   }
