@@ -10,7 +10,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["lib/**/*.test.ts", "server/**/*.test.ts", "components/**/*.test.ts"], exclude: ["**/*.int.test.ts", "**/*.process.test.ts", "**/node_modules/**"] },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "server/**/*.test.ts", "components/**/*.test.ts", "prisma/**/*.test.ts"], exclude: ["**/*.int.test.ts", "**/*.process.test.ts", "**/node_modules/**"] },
       },
       { extends: true, test: { name: "integration", include: ["**/*.int.test.ts"], exclude: ["**/node_modules/**"] } },
       { extends: true, test: { name: "process", include: ["**/*.process.test.ts"], exclude: ["**/node_modules/**"], fileParallelism: false } },

@@ -317,7 +317,7 @@ export function compileWorkflow(graph: WorkflowGraph): CompileResult {
     for (const t of terminateTransitions) transitions[t]!.resets = all;
   }
 
-  for (const p of places) initial.push(0);
+  for (let i = 0; i < places.length; i++) initial.push(0);
   const starts = [...startPlace.values()];
   if (starts.length === 1) initial[starts[0]!] = 1;
 

@@ -14,6 +14,10 @@ import type { Finding } from "./findings";
 import { fire, hasTokens, markingKey, type Marking, type Net } from "./net";
 import { verifyNet, verifyWorkflow } from "./verify";
 
+// A fixed seed keeps CI repeatable; FC_SEED=random (or a number) explores further.
+const seedEnv = process.env.FC_SEED;
+fc.configureGlobal({ seed: seedEnv === "random" ? Date.now() : Number(seedEnv ?? 813166549) });
+
 type Block =
   | { t: "task" }
   | { t: "seq"; parts: Block[] }
@@ -144,11 +148,14 @@ describe("block-structured workflows", () => {
         const joins = g.nodes.filter((n) => WRONG_JOIN[n.kind] && g.edges.filter((e) => e.target === n.id).length >= 2);
         const victim = joins[pick % joins.length]!;
         const broken: WorkflowGraph = { ...g, nodes: g.nodes.map((n) => (n.id === victim.id ? { ...n, kind: WRONG_JOIN[n.kind]! } : n)) };
-        const r = verifyWorkflow(broken, { maxStates: 100_000 });
+        const r = verifyWorkflow(broken, { maxStates: 20_000 });
         expect(r.sound).not.toBe(true);
         const { net } = compileWorkflow(broken);
         const behavioural = r.issues.filter((i) => i.trace);
-        expect(behavioural.length + (r.budgetExceeded ? 1 : 0)).toBeGreaterThan(0);
+        const untraced = r.issues.filter((i) => ["UNSAFE", "DEADLOCK", "IMPROPER_COMPLETION", "NO_OPTION_TO_COMPLETE", "UNBOUNDED"].includes(i.code) && !i.trace);
+        // Without a trace only when the drawing is beyond the state budget (and the message says so).
+        for (const f of untraced) expect(f.message).toContain("No run is shown");
+        expect(behavioural.length + untraced.length + (r.budgetExceeded ? 1 : 0)).toBeGreaterThan(0);
         for (const f of behavioural) expect(replayShows(net, f), `${f.code} ${f.message}`).toBe(true);
       }),
       { numRuns: 200 },

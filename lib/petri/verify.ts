@@ -211,7 +211,13 @@ function verifyWithFragments(graph: WorkflowGraph, options: VerifyOptions, freeC
   const small = verifyNet(compileWorkflow(reduced.graph).net, options, edgeTarget);
   if (small.sound === true) return { ...small, method: "reduction", freeChoice };
   const original = full();
-  return original.budgetExceeded && small.sound === false ? { ...small, freeChoice } : original;
+  if (!(original.budgetExceeded && small.sound === false)) return original;
+  // The drawn workflow is beyond the budget but its reduced form is not: the verdict stands, but
+  // runs of the reduced form are not runs of the drawing, so they are not shown.
+  const issues = small.issues.map(({ trace: _trace, ...f }) =>
+    f.code === "STATE_BUDGET_EXCEEDED" ? f : { ...f, message: `${f.message} (No run is shown: the workflow as drawn has too many states to search for one.)` },
+  );
+  return { ...small, issues, freeChoice };
 }
 
 /** Compiles and verifies a workflow: structure, behaviour and data, in one result. */

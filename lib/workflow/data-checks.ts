@@ -135,7 +135,12 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
     queued.delete(id);
     const n = byId.get(id)!;
     if (n.id === start?.id) {
-      for (const e of outgoing.get(id)!) if (!queued.has(e.target)) work.push(e.target), queued.add(e.target);
+      for (const e of outgoing.get(id)!) {
+        if (!queued.has(e.target)) {
+          work.push(e.target);
+          queued.add(e.target);
+        }
+      }
       continue;
     }
     const ins = incoming.get(id)!.filter((e) => byId.has(e.source));
@@ -151,7 +156,12 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
     if (!must.equals(mustIn.get(id)!) || !may.equals(mayIn.get(id)!)) {
       mustIn.set(id, must);
       mayIn.set(id, may);
-      for (const e of outgoing.get(id)!) if (!queued.has(e.target)) work.push(e.target), queued.add(e.target);
+      for (const e of outgoing.get(id)!) {
+        if (!queued.has(e.target)) {
+          work.push(e.target);
+          queued.add(e.target);
+        }
+      }
     }
   }
 

@@ -91,7 +91,7 @@ export type WorkflowEdge = z.infer<typeof WorkflowEdgeSchema>;
 
 /** A declared input variable of the workflow. */
 export const InputFieldSchema = z.object({
-  type: z.enum(["string", "number", "boolean", "object", "array"]),
+  type: z.enum(["string", "number", "boolean", "object", "array", "any"]),
   required: z.boolean().optional(),
   description: z.string().max(500).optional(),
 });

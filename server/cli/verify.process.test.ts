@@ -47,6 +47,15 @@ describe("petrel verify", () => {
     expect(c).toMatchObject({ format: "pnml", sound: false, places: 4, transitions: 3 });
   });
 
+  it("reads BPMN: a sound model, and an unsupported element named with its id and type", () => {
+    const ok = petrel("--json", path.join(ROOT, "lib/workflow/fixtures/bpmn/gateways.bpmn"));
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.lines[0]!)).toMatchObject({ format: "bpmn", sound: true });
+    const bad = petrel("--json", path.join(ROOT, "lib/workflow/fixtures/bpmn/error-complex-gateway.bpmn"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('complexGateway "Gateway_1" is not supported');
+  });
+
   it("exits 2 on bad input, naming the file and the problem", () => {
     const badXml = write("broken.pnml", "<pnml><net id='n'>\n<page id='p'>\n<place id='a'>\n</page></net></pnml>");
     const badJson = write("broken.json", "{ nope");
