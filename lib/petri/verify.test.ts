@@ -186,3 +186,31 @@ describe("netShape", () => {
     }
   });
 });
+
+describe("partial-order reduction (stubborn sets) beyond the state budget", () => {
+  const many = (n: number, broken: boolean) => {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const nodes = `s:start f:parallel-split ${idx.map((i) => `a${i}:task b${i}:task`).join(" ")} j:parallel-join ${broken ? "x:exclusive-split c:task d:task k:parallel-join" : ""} e:end`;
+    const edges = `s>f ${idx.map((i) => `f>a${i} a${i}>b${i} b${i}>j`).join(" ")} ${broken ? "j>x x>c! x>d?v_>_1 c>k d>k k>e" : "j>e"}`;
+    return wf(nodes, edges, broken ? { input: ["v"] } : {});
+  };
+
+  it("decides deadlock freedom exactly when the full search runs out", () => {
+    const r = verifyWorkflow(many(14, false), { reduce: false, maxStates: 2000 });
+    expect(r.budgetExceeded).toBe(true);
+    expect(r.deadlockFree).toBe(true);
+    expect(r.sound).toBeNull();
+  });
+
+  it("finds a deadlock behind 2^14 interleavings, with a run that replays", () => {
+    const g = many(14, true);
+    const r = verifyWorkflow(g, { reduce: false, maxStates: 2000 });
+    expect(r.deadlockFree).toBe(false);
+    expect(r.sound).toBe(false);
+    const d = r.issues.find((i) => i.code === "DEADLOCK")!;
+    const m = replay(g, d.trace!.map((s) => s.transition));
+    const { net } = compileWorkflow(g);
+    expect(net.transitions.some((t) => hasTokens(t, m))).toBe(false);
+    expect(d.nodeIds).toEqual(["k"]);
+  });
+});

@@ -14,7 +14,8 @@
 import type { WorkflowGraph } from "../workflow/schema";
 import { dataFindings } from "../workflow/data-checks";
 import { compileWorkflow, netShape, structuralFindings } from "./compile";
-import { explore, type Violation } from "./explore";
+import { explore, isFinal, type Violation } from "./explore";
+import { applicable, exploreStubborn } from "./stubborn";
 import { finding, type Finding, type TraceStep } from "./findings";
 import { describeMarking, type Marking, type Net } from "./net";
 import { reduceShortCircuited, reducible } from "./reduce";
@@ -178,18 +179,34 @@ export function verifyNet(net: Net, options: VerifyOptions = {}, edgeTarget = ne
   }
 
   const budgetExceeded = !x.complete && !x.unbounded && !x.overflow;
+  // Beyond the budget, deadlocks can still be decided exactly on the stubborn-set reduced graph.
+  let porDeadlockFree: boolean | null = null;
+  let porStates = 0;
+  if (budgetExceeded && !x.deadlock && applicable(net)) {
+    const sinkMask = new Uint8Array(net.places.length);
+    for (const s of net.sinks) sinkMask[s] = 1;
+    const por = exploreStubborn(net, options.maxStates ?? DEFAULT_MAX_STATES, (m) => isFinal(net, m, sinkMask));
+    porStates = por.states;
+    if (por.deadlock) {
+      porDeadlockFree = false;
+      const w = whereMarked(net, por.deadlock.marking, edgeTarget);
+      issues.push({ ...finding("DEADLOCK", `The run can get stuck before it completes, with work waiting at ${w.names.join(", ")}.`, w.nodeIds, w.edgeIds), trace: traceOf(net, por.deadlock.path) });
+    } else if (por.complete) {
+      porDeadlockFree = true;
+    }
+  }
   if (budgetExceeded) {
     issues.push(finding("STATE_BUDGET_EXCEEDED", `Not checked completely: the state space has more than ${(options.maxStates ?? DEFAULT_MAX_STATES).toLocaleString("en")} states. Properties not shown violated are unknown.`, [], [], "warning"));
   }
   const known = x.complete;
   const safe = x.unsafe || x.unbounded || x.overflow ? false : known ? true : null;
   const properCompletion = x.improper ? false : known ? true : null;
-  const deadlockFree = x.deadlock ? false : known ? true : null;
-  const optionToComplete = x.deadlock || x.noOptionToComplete ? false : known ? x.optionToComplete : null;
+  const deadlockFree = x.deadlock ? false : known ? true : porDeadlockFree;
+  const optionToComplete = x.deadlock || x.noOptionToComplete || porDeadlockFree === false ? false : known ? x.optionToComplete : null;
   const noDeadTransitions = known ? deadTransitions.length === 0 : null;
   const parts = [safe, optionToComplete, properCompletion, noDeadTransitions];
   const sound = parts.includes(false) || net.sinks.length === 0 ? false : parts.includes(null) ? null : true;
-  return { sound, safe, optionToComplete, properCompletion, noDeadTransitions, deadlockFree, deadTransitions, states: x.states, budgetExceeded, method: "state-space", freeChoice, issues };
+  return { sound, safe, optionToComplete, properCompletion, noDeadTransitions, deadlockFree, deadTransitions, states: x.states + porStates, budgetExceeded, method: "state-space", freeChoice, issues };
 }
 
 /**
