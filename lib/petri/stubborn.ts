@@ -35,15 +35,20 @@ export function exploreStubborn(net: Net, maxStates: number, isFinal: (m: Markin
     const stack = [seed];
     inSet[seed] = 1;
     const enabledMembers: number[] = [];
+    const add = (u: number) => {
+      if (inSet[u]) return;
+      inSet[u] = 1;
+      stack.push(u);
+    };
     while (stack.length) {
       const ti = stack.pop()!;
       const t = net.transitions[ti]!;
       if (hasTokens(t, m)) {
         enabledMembers.push(ti);
-        for (const a of t.inputs) for (const u of consumers[a.place]!) if (!inSet[u]) (inSet[u] = 1), stack.push(u);
+        for (const a of t.inputs) for (const u of consumers[a.place]!) add(u);
       } else {
         const scapegoat = t.inputs.find((a) => m[a.place]! < a.weight)!;
-        for (const u of producers[scapegoat.place]!) if (!inSet[u]) (inSet[u] = 1), stack.push(u);
+        for (const u of producers[scapegoat.place]!) add(u);
       }
     }
     return enabledMembers;
