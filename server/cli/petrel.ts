@@ -14,6 +14,7 @@ import { readMigrations } from "../db/migrate";
 import { createLogger } from "../observability/logger";
 import { SYSTEM, systemMeta, type ServiceDeps } from "../services/deps";
 import { createUser, CreateUserInputSchema } from "../services/users/create-user";
+import { runConvert } from "./convert";
 import { runVerify } from "./verify";
 
 const HELP = `Usage: npm run petrel -- <command> [options]
@@ -24,6 +25,7 @@ Commands:
   verify [--json] [--max-states N] FILE...
                                verify workflows (.json), Petri nets (.pnml), BPMN (.bpmn);
                                exit 0 all sound, 1 any not sound, 2 bad input
+  convert --to pnml|json FILE  write a workflow (.json) or BPMN model (.bpmn) as PNML or workflow JSON
   seed                         add the demo workflows that are missing
   user:add --email E --name N --role R [--password P]
                                create a person (role: ${ROLES.join(", ")}); prints a generated
@@ -39,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command ? 0 : 2;
   }
+  if (command === "convert") return runConvert(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
   if (command === "verify") {
     // Needs no database.
     return runVerify(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));

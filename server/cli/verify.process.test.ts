@@ -70,6 +70,21 @@ describe("petrel verify", () => {
     expect(r.stderr).toContain('x.txt: unknown file type ".txt"');
   });
 
+  it("convert: BPMN -> workflow JSON -> PNML, and the PNML verifies like the workflow", () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "server/cli/petrel.ts", "convert", ...args], { cwd: ROOT, encoding: "utf8" });
+    const json = run("--to", "json", path.join(ROOT, "lib/workflow/fixtures/bpmn/gateways.bpmn"));
+    expect(json.status).toBe(0);
+    const wfFile = write("from-bpmn.json", json.stdout);
+    const pnmlOut = run("--to", "pnml", wfFile);
+    expect(pnmlOut.status).toBe(0);
+    const pnmlFile = write("from-bpmn.pnml", pnmlOut.stdout);
+    const r = petrel("--json", wfFile, pnmlFile);
+    expect(r.code).toBe(0);
+    const [a, b] = r.lines.map((l) => JSON.parse(l));
+    expect([b.places, b.transitions, b.sound]).toEqual([a.places, a.transitions, true]);
+    expect(run("--to", "svg", wfFile).status).toBe(2);
+  });
+
   it("prints a readable report without --json", () => {
     const r = petrel(deadlock);
     expect(r.code).toBe(1);
