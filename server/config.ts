@@ -64,6 +64,7 @@ export const EnvSchema = z.object({
   PETREL_SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   PETREL_SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10000).default(30),
   PETREL_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
+  PETREL_WORKER_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must be 0 (no worker) or more").max(256, "must be at most 256").default(8),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -84,6 +85,8 @@ export type Config = {
   secureCookies: "auto" | "true" | "false";
   signIn: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
   shutdownTimeoutMs: number;
+  /** Tasks the in-process worker runs at once; 0 runs no worker in this process. */
+  workerConcurrency: number;
 };
 
 /** Thrown by {@link parseConfig}; `problems` name each variable and what is wrong with it. */
@@ -125,6 +128,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       windowMs: 60_000,
     },
     shutdownTimeoutMs: e.PETREL_SHUTDOWN_TIMEOUT_MS,
+    workerConcurrency: e.PETREL_WORKER_CONCURRENCY,
   };
 }
 

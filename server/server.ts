@@ -15,6 +15,8 @@ import { installNextBridge, stampClientAddress } from "./api/next-bridge";
 import type { Logger } from "./observability/logger";
 import type { ServiceDeps } from "./services/deps";
 import { ensureAdmin, type EnsureAdminResult } from "./services/users/ensure-admin";
+import { Worker } from "./engine/worker";
+import { builtinPlugins } from "./nodes/builtins";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,6 +27,8 @@ export type StartOptions = {
   next: boolean;
   /** Development mode for Next (hot reload). */
   dev?: boolean;
+  /** Run the worker loop in this process (default: when workerConcurrency > 0). */
+  worker?: boolean;
   now?: () => Date;
 };
 
@@ -35,6 +39,7 @@ export type PetrelServer = {
   deps: ServiceDeps;
   admin: EnsureAdminResult;
   seeded: string[];
+  worker: Worker | null;
   stop(): Promise<void>;
 };
 
@@ -43,10 +48,16 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
   const db = await openDatabase(config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir });
   try {
     if (db.migrations.applied.length) log.info({ applied: db.migrations.applied }, "applied database migrations");
-    const deps: ServiceDeps = { prisma: db.prisma, config, log, now: options.now ?? (() => new Date()) };
+    const deps: ServiceDeps = { prisma: db.prisma, config, log, now: options.now ?? (() => new Date()), plugins: builtinPlugins() };
     const admin = await ensureAdmin(deps);
     const seeded = config.seedDemo ? await seedDemo(deps) : [];
     if (seeded.length) log.info({ seeded }, "seeded demo workflows");
+
+    let worker: Worker | null = null;
+    if ((options.worker ?? true) && config.workerConcurrency > 0) {
+      worker = new Worker(deps, { concurrency: config.workerConcurrency, listen: db.listen });
+      await worker.start();
+    }
 
     const state = { shuttingDown: false };
     const api = createApiHandler(deps, db, state);
@@ -98,6 +109,8 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
         // Idle keep-alive connections close now; busy ones after their response (Connection: close).
         server.closeIdleConnections();
         const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+        // Stop claiming at once; running tasks finish (or give their leases back) while requests drain.
+        const workerStopped = worker?.stop(Math.max(1000, config.shutdownTimeoutMs - 1000));
         await api.closeWebSockets();
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
@@ -110,10 +123,11 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
           log.warn("requests still open after the shutdown timeout; closing their connections");
           server.closeAllConnections();
         }
+        await workerStopped;
         await db.close();
       })());
 
-    return { url, port, db, deps, admin, seeded, stop };
+    return { url, port, db, deps, admin, seeded, worker, stop };
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;

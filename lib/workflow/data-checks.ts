@@ -9,7 +9,7 @@ import { analyseExpression, provablyTotal } from "../expressions";
 import { finding, type Finding } from "../petri/findings";
 import type { WorkflowEdge, WorkflowGraph, WorkflowNode } from "./schema";
 
-type Use = { expression: string; where: string; nodeId: string; edgeId?: string };
+type Use = { expression: string; where: string; nodeId: string; edgeId?: string; /** Names bound where the expression runs (a for-each's item). */ local?: string[] };
 
 function nameOf(n: WorkflowNode): string {
   return n.label?.trim() || n.id;
@@ -24,7 +24,13 @@ function usesOf(n: WorkflowNode, outs: WorkflowEdge[]): Use[] {
     if (typeof value === "string" && value.startsWith("=")) uses.push({ expression: value, where: `setting ${path}`, nodeId: n.id });
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
   };
+  const before = uses.length;
   if (n.config) for (const [k, v] of Object.entries(n.config)) if (!(n.kind === "for-each" && k === "items")) walk(v, k);
+  if (n.kind === "for-each") {
+    // Inside the instances, the item and its index are bound.
+    const local = [String(n.config?.itemVariable ?? "item"), "index"];
+    for (let i = before; i < uses.length; i++) uses[i] = { ...uses[i]!, local };
+  }
   return uses;
 }
 
@@ -176,6 +182,7 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
       may.or(gen.get(n.id)!);
     }
     for (const v of use.vars) {
+      if (use.local?.includes(v)) continue;
       const i = index.get(v);
       if (i !== undefined && must.has(i)) continue;
       if (i !== undefined && may.has(i)) {

@@ -8,6 +8,7 @@
  * if (!result.ok) console.log(result.issues);
  */
 import { z } from "zod";
+import { RetryPolicySchema, TimeoutsSchema } from "./policies";
 
 /** Node kinds, in the spirit of BPMN. */
 export const NODE_KINDS = [
@@ -69,6 +70,12 @@ export const WorkflowNodeSchema = z.object({
   outputs: z.array(VariableNameSchema).optional(),
   /** Cancel region: nodes whose pending work this node withdraws when it completes (YAWL's cancellation set). */
   cancels: z.array(IdSchema).optional(),
+  /** Retry policy of an activity (defaults: 5 attempts, 1 s doubling to 60 s). */
+  retry: RetryPolicySchema.partial().optional(),
+  /** Timeouts of an activity (default start-to-close 60 s). */
+  timeouts: TimeoutsSchema.partial().optional(),
+  /** A node run to undo this one's effect when the run fails or is cancelled after it completed (saga). */
+  compensate: IdSchema.optional(),
 });
 /** A parsed {@link WorkflowNodeSchema}. */
 export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
@@ -115,6 +122,8 @@ export const WorkflowGraphSchema = z
     petrel: z.literal(1, { error: 'must be 1 (the format version, "petrel": 1)' }),
     /** Input variables a run starts with. */
     input: z.record(VariableNameSchema, InputFieldSchema).optional(),
+    /** A run that is still going after this long fails (run timeout). */
+    runTimeoutMs: z.number().int().min(1000).max(365 * 86_400_000).optional(),
     nodes: z.array(WorkflowNodeSchema),
     edges: z.array(WorkflowEdgeSchema),
   })

@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth";
+import { runRouter } from "./routers/run";
 import { systemRouter } from "./routers/system";
 import { userRouter } from "./routers/user";
 import { workflowRouter } from "./routers/workflow";
@@ -7,6 +8,7 @@ import { createCallerFactory, router } from "./trpc";
 export const appRouter = router({
   auth: authRouter,
   workflow: workflowRouter,
+  run: runRouter,
   user: userRouter,
   system: systemRouter,
 });

@@ -16,6 +16,7 @@ import { SYSTEM, systemMeta, type ServiceDeps } from "../services/deps";
 import { createUser, CreateUserInputSchema } from "../services/users/create-user";
 import { runConvert } from "./convert";
 import { runVerify } from "./verify";
+import { builtinPlugins } from "../nodes/builtins";
 
 const HELP = `Usage: npm run petrel -- <command> [options]
 
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const db = await openDatabase(config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir });
-  const deps: ServiceDeps = { prisma: db.prisma, config, log, now: () => new Date() };
+  const deps: ServiceDeps = { prisma: db.prisma, config, log, now: () => new Date(), plugins: builtinPlugins() };
   try {
     switch (command) {
       case "migrate": {

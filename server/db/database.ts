@@ -29,6 +29,8 @@ export type Database = {
   kind: DatabaseOptions["kind"];
   prisma: PrismaClient;
   migrations: MigrationReport;
+  /** Subscribes to a NOTIFY channel; returns the unsubscribe function. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** SELECT 1 and the pending-migration count, for /api/ready. */
   check(): Promise<{ reachable: boolean; pending: string[]; error?: string }>;
   close(): Promise<void>;
@@ -77,6 +79,12 @@ async function openPglite(options: { kind: "pglite"; dataDir: string } | { kind:
       kind: options.kind,
       prisma,
       migrations,
+      async listen(channel, onNotify) {
+        const unsubscribe = await pglite.listen(channel, (payload) => onNotify(payload));
+        return async () => {
+          await unsubscribe();
+        };
+      },
       async check() {
         try {
           await session.query("SELECT 1");
@@ -114,6 +122,19 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
     kind: "postgres",
     prisma,
     migrations,
+    async listen(channel, onNotify) {
+      // LISTEN needs one long-lived connection of its own, outside the pool.
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      client.on("notification", (n) => {
+        if (n.channel === channel) onNotify(n.payload ?? "");
+      });
+      client.on("error", () => undefined);
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    },
     async check() {
       let client: pg.PoolClient | undefined;
       try {

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { PrismaClient } from "../db/database";
 import type { Logger } from "../observability/logger";
 import type { Role } from "../../lib/policy";
+import type { PluginRegistry } from "../nodes/registry";
 
 export type ServiceDeps = {
   prisma: PrismaClient;
@@ -10,6 +11,8 @@ export type ServiceDeps = {
   log: Logger;
   /** The clock; tests pass a fake one. */
   now: () => Date;
+  /** Node-type plugins (built-ins plus any registered at start). */
+  plugins: PluginRegistry;
 };
 
 /** Who is acting. */

@@ -9,6 +9,7 @@ import { parseConfig, type Config } from "../config";
 import { openDatabase, type Database } from "../db/database";
 import { createLogger } from "../observability/logger";
 import type { ServiceDeps } from "../services/deps";
+import { builtinPlugins } from "../nodes/builtins";
 
 export const DATABASE_KINDS = ["pglite", "postgresql"] as const;
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];
@@ -69,7 +70,7 @@ export async function openTestDatabase(kind: DatabaseKind, env: Record<string, s
   if (kind === "pglite") {
     const config = testConfig(env);
     const db = await openDatabase({ kind: "pglite-memory" });
-    return { kind, db, clock, deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now }, close: () => db.close() };
+    return { kind, db, clock, deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins() }, close: () => db.close() };
   }
   const created = await createPostgresDatabase();
   const config = testConfig({ ...env, DATABASE_URL: created.url });
@@ -79,7 +80,7 @@ export async function openTestDatabase(kind: DatabaseKind, env: Record<string, s
     db,
     clock,
     url: created.url,
-    deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now },
+    deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins() },
     async close() {
       await db.close();
       await created.drop();

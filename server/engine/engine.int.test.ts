@@ -1,0 +1,278 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { isAppError } from "../../lib/errors";
+import { wf } from "../../lib/petri/fixtures/build";
+import { DATABASE_KINDS } from "../testing/databases";
+import { engineFixture, META, type EngineFixture } from "../testing/engine";
+import { claimTasks, completeTask, queryRun, signalRun } from "./engine";
+import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
+import { startRun } from "../services/runs/start-run";
+
+const task = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
+
+async function rejects(p: Promise<unknown>) {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!isAppError(e)) throw new Error(`expected an AppError, got ${String(e)}`);
+  return e;
+}
+
+describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture(kind);
+  });
+  afterAll(() => f.close());
+  afterEach(async () => {
+    await f.expectReplayable();
+  });
+
+  it("runs a sequence to completion; history is numbered without gaps and folds to the stored state", async () => {
+    const runId = await f.start(wf("s:start a:task b:task e:end", "s>a a>b b>e", { config: { a: task("transform", { set: { doubled: "=x * 2" } }) }, outputs: { a: ["doubled"] }, input: ["x"] }), { x: 21 });
+    expect(await f.status(runId)).toBe("running");
+    await f.drain();
+    expect(await f.status(runId)).toBe("completed");
+    expect(await f.types(runId)).toEqual([
+      "RunStarted", "TransitionFired", "NodeScheduled",
+      "TaskStarted", "TaskCompleted", "NodeScheduled",
+      "TaskStarted", "TaskCompleted", "TransitionFired", "RunCompleted",
+    ]);
+    const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.variables).toEqual({ x: 21, doubled: 42 });
+    const seqs = (await f.deps.prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } })).map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it("routes exclusive splits by condition and synchronises parallel branches", async () => {
+    const g = wf("s:start x:exclusive-split big:task small:task m:exclusive-merge f:parallel-split p:task q:task j:parallel-join e:end", "s>x x>big?x_>_10 x>small! big>m small>m m>f f>p f>q p>j q>j j>e", { input: ["x"] });
+    const a = await f.start(g, { x: 50 });
+    const b = await f.start(g, { x: 1 });
+    await f.drain();
+    expect([await f.status(a), await f.status(b)]).toEqual(["completed", "completed"]);
+    const nodes = async (r: string) => (await f.deps.prisma.task.findMany({ where: { runId: r }, orderBy: { createdAt: "asc" } })).map((t) => t.nodeId).sort();
+    expect(await nodes(a)).toEqual(["big", "p", "q"]);
+    expect(await nodes(b)).toEqual(["p", "q", "small"]);
+  });
+
+  it("retries with exponential backoff on the injected clock, then succeeds", async () => {
+    const runId = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("fail", { times: 2 }) } }));
+    const g = await f.deps.prisma.workflowVersion.findFirstOrThrow({ where: { runs: { some: { id: runId } } } });
+    expect(g.version).toBe(1);
+    await f.drain();
+    let t = await f.deps.prisma.task.findFirstOrThrow({ where: { runId } });
+    expect([t.status, t.attempt, t.runAt.getTime() - f.clock.now().getTime()]).toEqual(["ready", 1, 1000]);
+    await f.drain();
+    expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId } })).attempt).toBe(1); // not due yet
+    f.clock.advance(1000);
+    await f.drain();
+    t = await f.deps.prisma.task.findFirstOrThrow({ where: { runId } });
+    expect([t.status, t.attempt, t.runAt.getTime() - f.clock.now().getTime()]).toEqual(["ready", 2, 2000]);
+    f.clock.advance(2000);
+    await f.drain();
+    expect(await f.status(runId)).toBe("completed");
+    const retries = (await f.deps.prisma.runEvent.findMany({ where: { runId, type: "RetryScheduled" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { attempt: number }).attempt);
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it("a non-retryable failure takes the error edge; without one the run fails", async () => {
+    const routed = await f.start(wf("s:start a:task fix:task e:end", "s>a a>e a~>fix fix>e", { config: { a: task("fail", { errorType: "Bad", nonRetryable: true }) } }));
+    const failed = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("fail", { errorType: "Bad", message: "nope", nonRetryable: true }) } }));
+    await f.drain();
+    expect(await f.status(routed)).toBe("completed");
+    expect(await f.types(routed)).toContain("ErrorRouted");
+    const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: failed } });
+    expect(run.status).toBe("failed");
+    expect(run.error).toEqual({ type: "Bad", message: '"a" failed: nope', nonRetryable: true });
+  });
+
+  it("stops retrying after maxAttempts and for non-retryable error types", async () => {
+    const runId = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("fail", { errorType: "Flaky" }) } }));
+    await f.deps.prisma.$executeRaw`SELECT 1`;
+    for (let i = 0; i < 6; i++) {
+      await f.drain();
+      f.clock.advance(60_000);
+    }
+    expect(await f.status(runId)).toBe("failed");
+    expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId } })).attempt).toBe(5);
+  });
+
+  it("durable timers fire when due and not before", async () => {
+    const runId = await f.start(wf("s:start t:timer e:end", "s>t t>e", { config: { t: { duration: "PT10M" } } }));
+    await f.drain();
+    expect(await f.status(runId)).toBe("running");
+    f.clock.advance(10 * 60_000 - 1);
+    await f.drain();
+    expect(await f.status(runId)).toBe("running");
+    f.clock.advance(1);
+    await f.drain();
+    expect(await f.status(runId)).toBe("completed");
+    expect(await f.types(runId)).toContain("TimerFired");
+  });
+
+  it("signals: delivered to a waiting node, kept in the inbox until one waits, refused when unknown", async () => {
+    const g = wf("s:start a:task w:signal e:end", "s>a a>w w>e", { config: { w: { name: "go" } }, outputs: { w: ["answer"] } });
+    const early = await f.start(g);
+    // The signal arrives before the run reaches the wait: it waits in the inbox.
+    expect((await signalRun(f.deps, { runId: early, name: "go", payload: { answer: 42 } })).delivered).toBe(false);
+    await f.drain();
+    expect(await f.status(early)).toBe("completed");
+    expect((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: early } })).variables).toEqual({ answer: 42 });
+
+    const late = await f.start(g);
+    await f.drain();
+    expect(await f.status(late)).toBe("running");
+    expect((await signalRun(f.deps, { runId: late, name: "go", payload: {} })).delivered).toBe(true);
+    expect(await f.status(late)).toBe("completed");
+
+    const unknownName = await rejects(signalRun(f.deps, { runId: late, name: "go", payload: {} }));
+    expect(unknownName.code).toBe("CONFLICT");
+    const other = await f.start(g);
+    const wrong = await rejects(signalRun(f.deps, { runId: other, name: "stop", payload: {} }));
+    expect(wrong.message).toBe('No step of this run waits for the signal "stop"; it waits for: go.');
+    const missing = await rejects(signalRun(f.deps, { runId: "00000000-0000-0000-0000-000000000000", name: "go", payload: {} }));
+    expect([missing.code, missing.message]).toEqual(["NOT_FOUND", "There is no run 00000000-0000-0000-0000-000000000000."]);
+    await cancelRun(f.deps, f.actor, META, { runId: other });
+  });
+
+  it("event-based choice: the first event wins and the others are withdrawn", async () => {
+    const g = wf("s:start c:event-choice w:signal t:timer a:task b:task m:exclusive-merge e:end", "s>c c>w c>t w>a t>b a>m b>m m>e", { config: { w: { name: "paid" }, t: { duration: "PT1H" } } });
+    const bySignal = await f.start(g);
+    const byTimer = await f.start(g);
+    await f.drain();
+    await signalRun(f.deps, { runId: bySignal, name: "paid", payload: {} });
+    f.clock.advance(3600_000);
+    await f.drain();
+    expect([await f.status(bySignal), await f.status(byTimer)]).toEqual(["completed", "completed"]);
+    const kinds = async (r: string) => (await f.deps.prisma.task.findMany({ where: { runId: r } })).map((t) => `${t.nodeId}:${t.status}`).sort();
+    expect(await kinds(bySignal)).toEqual(["a:done", "t:cancelled", "w:done"]);
+    expect(await kinds(byTimer)).toEqual(["b:done", "t:done", "w:cancelled"]);
+  });
+
+  it("a worker whose lease expired can never complete; the reaper returns the task and records it", async () => {
+    const runId = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } }));
+    const [claimed] = await claimTasks(f.deps, "crashed-worker", 10);
+    expect(claimed!.runId).toBe(runId);
+    f.clock.advance(60_001); // past the default start-to-close lease
+    expect(await completeTask(f.deps, { taskId: claimed!.id, worker: "crashed-worker", attempt: 1, output: {} })).toBe(false);
+    await f.drain();
+    expect(await f.status(runId)).toBe("completed");
+    const types = await f.types(runId);
+    expect(types.filter((t) => t === "TaskLeaseExpired")).toHaveLength(1);
+    expect(types.filter((t) => t === "TaskCompleted")).toHaveLength(1);
+  });
+
+  it("heartbeats extend the lease; a missed heartbeat lets it lapse", async () => {
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
+    g.nodes[1]!.timeouts = { heartbeatMs: 5000, startToCloseMs: 60_000 };
+    const runId = await f.start(g);
+    const [c] = await claimTasks(f.deps, "hb-worker", 10);
+    expect(c!.leaseExpiresAt.getTime() - f.clock.now().getTime()).toBe(5000);
+    const { heartbeatTask } = await import("./engine");
+    f.clock.advance(4000);
+    expect(await heartbeatTask(f.deps, { taskId: c!.id, worker: "hb-worker", attempt: 1, details: { progress: 0.5 } })).toBe(true);
+    f.clock.advance(4000);
+    expect(await completeTask(f.deps, { taskId: c!.id, worker: "hb-worker", attempt: 1, output: {} })).toBe(true);
+    expect(await f.status(runId)).toBe("completed");
+    expect(await f.types(runId)).toContain("TaskHeartbeat");
+  });
+
+  it("pause holds the run's tasks; resume releases them", async () => {
+    const runId = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } }));
+    await pauseRun(f.deps, f.actor, META, runId);
+    await f.drain();
+    expect(await f.status(runId)).toBe("paused");
+    await resumeRun(f.deps, f.actor, META, runId);
+    await f.drain();
+    expect(await f.status(runId)).toBe("completed");
+    expect(await f.deps.prisma.auditLog.count({ where: { targetId: runId, action: { in: ["run.pause", "run.resume", "run.start"] } } })).toBe(3);
+  });
+
+  it("queries a running run: marking, variables, pending nodes", async () => {
+    const runId = await f.start(wf("s:start f:parallel-split a:signal b:signal j:parallel-join e:end", "s>f f>a f>b a>j b>j j>e", { config: { a: { name: "A" }, b: { name: "B" } } }));
+    await signalRun(f.deps, { runId, name: "A", payload: {} });
+    const q = await queryRun(f.deps, runId);
+    expect(q.status).toBe("running");
+    expect(q.pending.map((p) => [p.nodeId, p.kind, p.status])).toEqual([["b", "signal", "waiting"]]);
+    expect(q.marking.map((m) => m.edgeId)).toEqual(["e4"]);
+    await cancelRun(f.deps, f.actor, META, { runId });
+    expect(await f.status(runId)).toBe("cancelled");
+  });
+
+  it("approvals: a decision completes the human task and sets the outcome", async () => {
+    const g = wf("s:start ok:approval x:exclusive-split yes:task no:task m:exclusive-merge e:end", "s>ok ok>x x>yes?approved x>no! yes>m no>m m>e", { outputs: { ok: ["approved"] } });
+    const runId = await f.start(g);
+    await decideApproval(f.deps, f.actor, META, { runId, nodeId: "ok", decision: "approve", comment: "fine" });
+    await f.drain();
+    expect(await f.status(runId)).toBe("completed");
+    expect((await f.deps.prisma.task.findMany({ where: { runId, nodeId: "yes" } })).length).toBe(1);
+    expect(await f.deps.prisma.auditLog.count({ where: { action: "run.approval", targetId: runId } })).toBe(1);
+  });
+
+  it("sub-workflows: the parent waits for the child pinned to a version; cancelling the parent cancels the child", async () => {
+    await f.publish(wf("s:start c1:task e:end", "s>c1 c1>e", { config: { c1: task("transform", { set: { fromChild: "=7" } }) }, outputs: { c1: ["fromChild"] } }), "child-flow");
+    const parentGraph = wf("s:start sub:sub-workflow after:task e:end", "s>sub sub>after after>e", { config: { sub: { workflow: "child-flow", version: 1 } }, outputs: { sub: ["fromChild"] } });
+    const runId = await f.start(parentGraph);
+    const child = await f.deps.prisma.run.findFirstOrThrow({ where: { parentRunId: runId } });
+    expect(child.status).toBe("running");
+    await f.drain();
+    expect([await f.status(child.id), await f.status(runId)]).toEqual(["completed", "completed"]);
+    expect((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).variables).toEqual({ fromChild: 7 });
+
+    const waitingChild = await f.publish(wf("s:start w:signal e:end", "s>w w>e", { config: { w: { name: "never" } } }), "child-waits");
+    expect(waitingChild.version).toBe(1);
+    const p2 = await f.start(wf("s:start sub:sub-workflow e:end", "s>sub sub>e", { config: { sub: { workflow: "child-waits" } } }));
+    const c2 = await f.deps.prisma.run.findFirstOrThrow({ where: { parentRunId: p2 } });
+    await cancelRun(f.deps, f.actor, META, { runId: p2 });
+    expect([await f.status(p2), await f.status(c2.id)]).toEqual(["cancelled", "cancelled"]);
+  });
+
+  it("for-each runs one instance per item, in parallel with a cap or in sequence", async () => {
+    for (const mode of ["parallel", "sequential"] as const) {
+      const g = wf("s:start fe:for-each e:end", "s>fe fe>e", { input: ["items"], outputs: { fe: ["results"] }, config: { fe: { items: "=items", mode, concurrency: 2, task: { type: "transform", set: { sq: "=item * item" } } } } });
+      g.input!.items = { type: "array" };
+      const runId = await f.start(g, { items: [1, 2, 3, 4] });
+      await f.drain();
+      expect(await f.status(runId)).toBe("completed");
+      expect((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).variables).toMatchObject({ results: [{ sq: 1 }, { sq: 4 }, { sq: 9 }, { sq: 16 }] });
+    }
+  });
+
+  it("refuses invalid input naming the fields", async () => {
+    const { workflowId } = await f.publish(wf("s:start e:end", "s>e", { input: ["amount"] }));
+    const e = await rejects(startRun(f.deps, f.actor, META, { workflowId, input: { amount: "lots", extra: 1 } }));
+    expect(e.code).toBe("INVALID_INPUT");
+    expect(e.message).toBe("Invalid input: input.amount must be a number; input.extra is not an input of this workflow (its inputs: amount)");
+  });
+
+  it("reports a plugin that throws a non-Error value properly", async () => {
+    f.deps.plugins.register({ type: "throws-string", title: "t", description: "t", configSchema: (await import("zod")).z.looseObject({}), execute: async () => Promise.reject("just a string") });
+    const runId = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("throws-string") } }));
+    await f.drain();
+    const t = await f.deps.prisma.task.findFirstOrThrow({ where: { runId } });
+    expect(t.lastError).toEqual({ type: "NonErrorThrown", message: 'The plugin threw a non-Error value: just a string', nonRetryable: false, details: { valueType: "string" } });
+    await cancelRun(f.deps, f.actor, META, { runId });
+  });
+
+  it("script sandbox: escapes, endless loops and runaway memory fail the node with a clear error", async () => {
+    const cases: Array<[string, string]> = [
+      ["return typeof process + ',' + typeof require + ',' + typeof globalThis.process", "undefined,undefined,undefined"],
+    ];
+    const ok = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("script", { source: cases[0]![0] }) }, outputs: { a: ["v"] } }));
+    await f.drain();
+    expect(await f.status(ok)).toBe("completed");
+    const hostile: Array<[string, string]> = [
+      ["while (true) {}", "ScriptTimeout"],
+      ["let a = []; while (true) a.push(new Array(100000).fill(1));", "ScriptOutOfMemory"],
+      ["require('fs')", "ScriptError"],
+      ["return process.exit(1)", "ScriptError"],
+    ];
+    for (const [source, type] of hostile) {
+      const runId = await f.start(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("script", { source, timeoutMs: 200, memoryMb: 8 }) } }));
+      await f.drain();
+      const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+      expect(run.status, source).toBe("failed");
+      expect((run.error as { type: string }).type, source).toBe(type);
+    }
+  });
+});

@@ -1,0 +1,243 @@
+/**
+ * A worker: claims due tasks, runs their node plugins, and completes or fails them — each in one
+ * transaction that checks the lease. Wakes on NOTIFY (a task became ready) with a fallback poll
+ * of at most one second; never busy-polls. Also reaps expired leases and expired runs.
+ * stop(): stop claiming, let running tasks finish within the grace period, then abort the rest
+ * and give their leases back.
+ */
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { z } from "zod";
+import { evaluateExpression, resolveValue } from "../nodes/expressions";
+import type { PluginContext } from "../nodes/registry";
+import {
+  claimTasks,
+  completeTask,
+  expireRuns,
+  failTask,
+  heartbeatTask,
+  reapExpiredLeases,
+  releaseTask,
+  RUNS_CHANNEL,
+  TASKS_CHANNEL,
+  type ClaimedTask,
+  type EngineDeps,
+} from "./engine";
+import { PluginFailure, toFailure } from "./policy";
+
+export type Listen = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
+
+export type WorkerOptions = {
+  id?: string;
+  /** Tasks run at once (default 8). */
+  concurrency?: number;
+  /** Tasks claimed per query (default = free slots). */
+  batchSize?: number;
+  /** Longest sleep between looks at the queue when no NOTIFY comes (default 1000 ms). */
+  pollMs?: number;
+  /** How often running tasks are checked for cancellation or a lost lease (default 500 ms). */
+  leaseCheckMs?: number;
+  listen?: Listen;
+};
+
+type Running = { task: ClaimedTask; abort: AbortController; done: Promise<void> };
+
+export class Worker {
+  readonly id: string;
+  private readonly running = new Map<string, Running>();
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private unlisten: Array<() => Promise<void>> = [];
+  private lastReap = 0;
+  private checker: NodeJS.Timeout | null = null;
+  /** Tasks completed and failed by this worker (for tests and metrics). */
+  readonly stats = { completed: 0, failed: 0, lostLeases: 0 };
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly options: WorkerOptions = {},
+  ) {
+    this.id = options.id ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.listen) {
+      this.unlisten.push(await this.options.listen(TASKS_CHANNEL, () => this.poke()));
+      this.unlisten.push(await this.options.listen(RUNS_CHANNEL, () => void this.checkLeases()));
+    }
+    this.checker = setInterval(() => void this.checkLeases(), this.options.leaseCheckMs ?? 500);
+    this.loop = this.run();
+  }
+
+  /** Wakes the loop now (a task became ready). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 8;
+    while (!this.stopping) {
+      let claimed = 0;
+      try {
+        const nowMs = this.deps.now().getTime();
+        if (nowMs - this.lastReap >= 1000) {
+          this.lastReap = nowMs;
+          await reapExpiredLeases(this.deps);
+          await expireRuns(this.deps);
+        }
+        const free = concurrency - this.running.size;
+        if (free > 0) {
+          const tasks = await claimTasks(this.deps, this.id, Math.min(free, this.options.batchSize ?? free));
+          claimed = tasks.length;
+          for (const t of tasks) this.execute(t);
+          if (claimed === free) continue;
+        }
+      } catch (error) {
+        if (this.stopping) break;
+        this.deps.log.error({ err: error, worker: this.id }, "worker loop failed; retrying");
+      }
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private execute(task: ClaimedTask): void {
+    const abort = new AbortController();
+    const done = (async () => {
+      const lease = { taskId: task.id, worker: this.id, attempt: task.attempt };
+      try {
+        const output = task.kind === "timer" ? null : await this.runPlugin(task, abort.signal);
+        const ok = await completeTask(this.deps, { ...lease, output });
+        if (ok) this.stats.completed++;
+        else this.stats.lostLeases++;
+      } catch (thrown) {
+        const failure = toFailure(thrown);
+        try {
+          const ok = await failTask(this.deps, { ...lease, failure });
+          if (ok) this.stats.failed++;
+          else this.stats.lostLeases++;
+        } catch (error) {
+          this.deps.log.error({ err: error, taskId: task.id }, "could not record a failed attempt; its lease will expire");
+        }
+      } finally {
+        this.running.delete(task.id);
+        this.poke();
+      }
+    })();
+    this.running.set(task.id, { task, abort, done });
+  }
+
+  private async runPlugin(task: ClaimedTask, signal: AbortSignal): Promise<unknown> {
+    const node = task.node;
+    const heartbeat = async (details?: unknown) => {
+      const ok = await heartbeatTask(this.deps, { taskId: task.id, worker: this.id, attempt: task.attempt, details: details ?? null });
+      if (!ok) this.running.get(task.id)?.abort.abort(new Error("lease lost"));
+    };
+    const base = {
+      variables: task.variables,
+      signal,
+      heartbeat,
+      idempotencyKey: `${task.id}:${task.attempt}`,
+      attempt: task.attempt,
+      runId: task.runId,
+      nodeId: node.id,
+      log: this.deps.log,
+      now: this.deps.now,
+    };
+    if (node.kind === "for-each") return this.forEach(task, base);
+    const type = String(node.config?.type ?? "noop");
+    return this.invoke(type, node.config ?? {}, base);
+  }
+
+  private async invoke(type: string, rawConfig: Record<string, unknown>, base: Omit<PluginContext<unknown>, "config">): Promise<unknown> {
+    const plugin = this.deps.plugins.get(type);
+    if (!plugin) throw new PluginFailure("UnknownPlugin", `No node-type plugin "${type}" is installed.`, { nonRetryable: true });
+    const parsed = plugin.configSchema.safeParse(rawConfig);
+    if (!parsed.success) {
+      throw new PluginFailure("InvalidConfig", `The ${type} configuration is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"} ${i.message}`).join("; ")}`, { nonRetryable: true });
+    }
+    return plugin.execute({ ...base, config: parsed.data });
+  }
+
+  /** for-each: one plugin call per item, in parallel up to `concurrency`, or one after another. */
+  private async forEach(task: ClaimedTask, base: Omit<PluginContext<unknown>, "config">): Promise<unknown[]> {
+    const cfg = z
+      .looseObject({ items: z.string(), mode: z.enum(["parallel", "sequential"]).default("parallel"), concurrency: z.number().int().positive().default(10), task: z.looseObject({ type: z.string() }).default({ type: "noop" }), itemVariable: z.string().default("item") })
+      .parse(task.node.config ?? {});
+    const items = evaluateExpression(cfg.items, task.variables);
+    if (!Array.isArray(items)) throw new PluginFailure("NotAList", `The for-each list "${cfg.items}" gave ${typeof items}, not a list.`, { nonRetryable: true });
+    const results: unknown[] = new Array(items.length);
+    const limit = cfg.mode === "sequential" ? 1 : cfg.concurrency;
+    let next = 0;
+    const lane = async () => {
+      while (next < items.length) {
+        const i = next++;
+        if (base.signal.aborted) throw new PluginFailure("Cancelled", "The for-each was cancelled.");
+        const variables = { ...task.variables, [cfg.itemVariable]: items[i], index: i };
+        const config = resolveValue(cfg.task, variables) as Record<string, unknown>;
+        results[i] = await this.invoke(cfg.task.type, config, { ...base, variables, idempotencyKey: `${base.idempotencyKey}:${i}` });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, Math.max(1, items.length)) }, lane));
+    return results;
+  }
+
+  /**
+   * For tests and tools: reaps, claims what is due and waits for those tasks to finish.
+   * Returns how many tasks it ran. The loop (start()) is not needed for this.
+   */
+  async drainOnce(): Promise<number> {
+    await reapExpiredLeases(this.deps);
+    await expireRuns(this.deps);
+    const tasks = await claimTasks(this.deps, this.id, this.options.concurrency ?? 8);
+    for (const t of tasks) this.execute(t);
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    return tasks.length;
+  }
+
+  /** Aborts running tasks whose lease is gone (cancelled run, withdrawn task, expired lease). */
+  private async checkLeases(): Promise<void> {
+    if (!this.running.size) return;
+    const ids = [...this.running.keys()];
+    try {
+      const live = await this.deps.prisma.task.findMany({ where: { id: { in: ids }, status: "leased", leaseOwner: this.id }, select: { id: true, attempt: true } });
+      const ok = new Set(live.map((t) => `${t.id}:${t.attempt}`));
+      for (const [id, r] of this.running) if (!ok.has(`${id}:${r.task.attempt}`)) r.abort.abort(new Error("the task was withdrawn or its lease lost"));
+    } catch (error) {
+      this.deps.log.warn({ err: error }, "lease check failed");
+    }
+  }
+
+  /** Stops claiming; waits up to `graceMs` for running tasks, then aborts them and gives their leases back. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopping = true;
+    this.poke();
+    await this.loop;
+    if (this.checker) clearInterval(this.checker);
+    const all = [...this.running.values()];
+    const finished = Promise.all(all.map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const r of this.running.values()) {
+        // Give the lease back first, so the aborted attempt cannot record a failure.
+        await releaseTask(this.deps, { taskId: r.task.id, worker: this.id, attempt: r.task.attempt }).catch(() => false);
+        r.abort.abort(new Error("the worker is stopping"));
+      }
+    }
+    for (const u of this.unlisten) await u().catch(() => undefined);
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+}
