@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { z } from "zod";
-import { evaluateExpression, resolveValue } from "../nodes/expressions";
+import { evaluateExpression } from "../nodes/expressions";
 import type { PluginContext } from "../nodes/registry";
 import {
   claimTasks,
@@ -182,8 +182,8 @@ export class Worker {
         const i = next++;
         if (base.signal.aborted) throw new PluginFailure("Cancelled", "The for-each was cancelled.");
         const variables = { ...task.variables, [cfg.itemVariable]: items[i], index: i };
-        const config = resolveValue(cfg.task, variables) as Record<string, unknown>;
-        results[i] = await this.invoke(cfg.task.type, config, { ...base, variables, idempotencyKey: `${base.idempotencyKey}:${i}` });
+        // Plugins resolve their own "=…" settings against the variables, which now hold the item.
+        results[i] = await this.invoke(cfg.task.type, cfg.task, { ...base, variables, idempotencyKey: `${base.idempotencyKey}:${i}` });
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, Math.max(1, items.length)) }, lane));
