@@ -11,6 +11,7 @@ import { seedDemo } from "../../prisma/seed/factories";
 import { loadConfigOrExit } from "../config";
 import { openDatabase } from "../db/database";
 import { readMigrations } from "../db/migrate";
+import { replayRun } from "../engine/engine";
 import { createLogger } from "../observability/logger";
 import { SYSTEM, systemMeta, type ServiceDeps } from "../services/deps";
 import { createUser, CreateUserInputSchema } from "../services/users/create-user";
@@ -28,6 +29,7 @@ Commands:
                                exit 0 all sound, 1 any not sound, 2 bad input
   convert --to pnml|json FILE  write a workflow (.json) or BPMN model (.bpmn) as PNML or workflow JSON
   seed                         add the demo workflows that are missing
+  replay RUN_ID... | --all     fold each run's history and compare it with its stored state
   user:add --email E --name N --role R [--password P]
                                create a person (role: ${ROLES.join(", ")}); prints a generated
                                password when none is given
@@ -47,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     // Needs no database.
     return runVerify(rest, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
   }
-  if (!["migrate", "status", "seed", "user:add"].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (!["migrate", "status", "seed", "user:add", "replay"].includes(command)) throw new UsageError(`unknown command "${command}"`);
 
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
@@ -64,6 +66,21 @@ async function main(argv: string[]): Promise<number> {
         const { pending } = await db.check();
         for (const m of readMigrations()) process.stdout.write(`${pending.includes(m.name) ? "pending" : "applied"}  ${m.name}\n`);
         return 0;
+      }
+      case "replay": {
+        const runIds = rest.filter((a) => !a.startsWith("--"));
+        if (!runIds.length && !rest.includes("--all")) throw new UsageError("replay needs one or more run ids (or --all)");
+        const ids = rest.includes("--all") ? (await db.prisma.run.findMany({ select: { id: true } })).map((r) => r.id) : runIds;
+        let bad = 0;
+        for (const id of ids) {
+          const r = await replayRun(db.prisma, id);
+          if (r.ok) process.stdout.write(`${id}: history (${r.events} events) folds to the stored state\n`);
+          else {
+            bad++;
+            process.stdout.write(`${id}: MISMATCH\n${r.differences.map((d) => `  - ${d}`).join("\n")}\n`);
+          }
+        }
+        return bad ? 1 : 0;
       }
       case "seed": {
         const created = await seedDemo(deps);
