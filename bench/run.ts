@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- FAMILY]`: benchmark families, one JSON object per figure on standard
- * output (progress on standard error). Families: api, verify.
+ * output (progress on standard error). Families: api, verify, engine.
  */
 import { api } from "./api";
+import { engine } from "./engine";
 import { verify } from "./verify";
 
-const families: Record<string, () => Promise<void>> = { api, verify };
+const families: Record<string, () => Promise<void>> = { api, verify, engine };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in families));

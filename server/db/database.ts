@@ -117,6 +117,9 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
     await migrator.end();
   }
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server closes (restart, failover) must not crash the process: the pool
+  // drops it, and the next query opens a new one (or fails and is reported where it was made).
+  pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgres",

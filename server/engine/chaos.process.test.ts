@@ -77,7 +77,7 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
     const w = await createWorkflow(deps, actor, META, { name: "Chaos", graph });
     await publishWorkflow(deps, actor, META, { workflowId: w.id });
 
-    const env = { ...process.env, DATABASE_URL: pg.url, PETREL_WORKER_CONCURRENCY: "8", LOG_LEVEL: "error", NODE_ENV: "production" };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url, PETREL_WORKER_CONCURRENCY: "8", LOG_LEVEL: "error", NODE_ENV: "production" };
     const workers: Array<ChildProcess | null> = [];
     const spawnWorker = (i: number) => {
       workers[i] = spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });

@@ -1,0 +1,206 @@
+/**
+ * Engine benchmarks on this machine, JSON lines:
+ * - task claims per second with a no-op plugin on PostgreSQL, side by side with graphile-worker on
+ *   the same server in the same run: one claim and one completion per task, then batched claims
+ *   (graphile-worker's local queue, completion batch delay 0);
+ * - runs per second of a 10-step sequential workflow: embedded (PGlite, in-process worker) and
+ *   PostgreSQL with 1 and 3 worker processes;
+ * - start-to-completion latency of a 1-step run, p50 and p99 (embedded and PostgreSQL).
+ * Sizes: BENCH_JOBS (default 3000) tasks per claim measurement, BENCH_RUNS (default 300) runs.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { makeWorkerUtils, run as runGraphile, type Logger as GwLogger } from "graphile-worker";
+import pg from "pg";
+import { wf } from "../lib/petri/fixtures/build";
+import { makeUser } from "../prisma/seed/factories";
+import { openDatabase, type Database } from "../server/db/database";
+import { Worker } from "../server/engine/worker";
+import { builtinPlugins } from "../server/nodes/builtins";
+import { createLogger } from "../server/observability/logger";
+import type { Actor, ServiceDeps } from "../server/services/deps";
+import { startRun } from "../server/services/runs/start-run";
+import { createWorkflow } from "../server/services/workflows/create-workflow";
+import { publishWorkflow } from "../server/services/workflows/publish-workflow";
+import { createPostgresDatabase, testConfig } from "../server/testing/databases";
+import { META } from "../server/testing/engine";
+import { percentile, report } from "./report";
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 300);
+const round = (n: number) => Math.round(n * 10) / 10;
+const say = (s: string) => process.stderr.write(`  ${s}\n`);
+
+async function graphileJobsPerSecond(url: string, jobs: number, batched: boolean): Promise<number> {
+  // Our own pool, ended before the database is dropped.
+  const pgPool = new pg.Pool({ connectionString: url, max: 12 });
+  pgPool.on("error", () => undefined);
+  pgPool.on("connect", (client) => client.on("error", () => undefined));
+  try {
+    return await graphileRun(pgPool, jobs, batched);
+  } finally {
+    await pgPool.end();
+  }
+}
+
+async function graphileRun(pgPool: pg.Pool, jobs: number, batched: boolean): Promise<number> {
+  const utils = await makeWorkerUtils({ pgPool });
+  await utils.migrate();
+  for (let i = 0; i < jobs; i += 1000) await utils.addJobs(Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "noop", payload: {} })));
+  await utils.release();
+  const silent: GwLogger = new (await import("graphile-worker")).Logger(() => () => {});
+  let done = 0;
+  let finish!: () => void;
+  const all = new Promise<void>((r) => (finish = r));
+  const t0 = performance.now();
+  const runner = await runGraphile({
+    pgPool,
+    concurrency: batched ? 10 : 1,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: silent,
+    taskList: {
+      noop: async () => {
+        if (++done === jobs) finish();
+      },
+    },
+    ...(batched ? { preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0 } } } : {}),
+  });
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  await runner.stop();
+  return jobs / seconds;
+}
+
+type Env = { deps: ServiceDeps; db: Database; actor: Actor; close(): Promise<void>; url?: string };
+
+async function petrelEnv(kind: "pglite" | "postgresql"): Promise<Env> {
+  const log = createLogger("silent");
+  if (kind === "postgresql") {
+    const pg = await createPostgresDatabase();
+    const db = await openDatabase({ kind: "postgres", url: pg.url });
+    const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ DATABASE_URL: pg.url }), log, now: () => new Date(), plugins: builtinPlugins() };
+    const u = await makeUser(deps, { email: "bench@example.com", name: "Bench", role: "admin", password: "bench-password-1" });
+    return { deps, db, url: pg.url, actor: { type: "user", userId: u.id, email: u.email, role: "admin" }, close: async () => (await db.close(), await pg.drop()) };
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "petrel-bench-"));
+  const db = await openDatabase({ kind: "pglite", dataDir: dir });
+  const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ PETREL_DATA_DIR: dir }), log, now: () => new Date(), plugins: builtinPlugins() };
+  const u = await makeUser(deps, { email: "bench@example.com", name: "Bench", role: "admin", password: "bench-password-1" });
+  return { deps, db, actor: { type: "user", userId: u.id, email: u.email, role: "admin" }, close: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+function sequence(steps: number) {
+  const ids = Array.from({ length: steps }, (_, i) => `a${i}`);
+  const nodes = `s:start ${ids.map((i) => `${i}:task`).join(" ")} e:end`;
+  const edges = ["s", ...ids, "e"].slice(0, -1).map((from, i) => `${from}>${["s", ...ids, "e"][i + 1]}`).join(" ");
+  return wf(nodes, edges);
+}
+
+async function publish(env: Env, steps: number): Promise<string> {
+  const w = await createWorkflow(env.deps, env.actor, META, { name: `bench ${steps} ${Math.random()}`, graph: sequence(steps) });
+  await publishWorkflow(env.deps, env.actor, META, { workflowId: w.id });
+  return w.id;
+}
+
+async function waitAllDone(env: Env, total: number): Promise<void> {
+  for (;;) {
+    const done = await env.deps.prisma.run.count({ where: { status: "completed" } });
+    if (done >= total) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function petrelTasksPerSecond(batched: boolean): Promise<number> {
+  const env = await petrelEnv("postgresql");
+  try {
+    const workflowId = await publish(env, 1);
+    for (let i = 0; i < JOBS; i++) await startRun(env.deps, env.actor, META, { workflowId });
+    const worker = new Worker(env.deps, { id: "bench", concurrency: batched ? 20 : 1, batchSize: batched ? 20 : 1 });
+    const t0 = performance.now();
+    let done = 0;
+    while (done < JOBS) done += await worker.drainOnce();
+    return JOBS / ((performance.now() - t0) / 1000);
+  } finally {
+    await env.close();
+  }
+}
+
+async function runsPerSecond(kind: "pglite" | "postgresql", workerProcesses: number): Promise<number> {
+  const env = await petrelEnv(kind);
+  const procs: ChildProcess[] = [];
+  let inProcess: Worker | null = null;
+  try {
+    const workflowId = await publish(env, 10);
+    if (kind === "pglite") {
+      inProcess = new Worker(env.deps, { concurrency: 8, listen: env.db.listen });
+      await inProcess.start();
+    } else {
+      for (let i = 0; i < workerProcesses; i++) {
+        procs.push(spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { env: { ...process.env, DATABASE_URL: env.url, LOG_LEVEL: "error", PETREL_WORKER_CONCURRENCY: "8" }, stdio: ["ignore", "ignore", "inherit"] }));
+      }
+      await new Promise((r) => setTimeout(r, 3000)); // let them start
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < RUNS; i++) await startRun(env.deps, env.actor, META, { workflowId });
+    await waitAllDone(env, RUNS);
+    return RUNS / ((performance.now() - t0) / 1000);
+  } finally {
+    await inProcess?.stop();
+    await Promise.all(procs.map((p) => new Promise((r) => (p.once("exit", r), p.kill("SIGTERM")))));
+    await env.close();
+  }
+}
+
+async function latency(kind: "pglite" | "postgresql"): Promise<{ p50: number; p99: number }> {
+  const env = await petrelEnv(kind);
+  const worker = new Worker(env.deps, { concurrency: 8, listen: env.db.listen });
+  await worker.start();
+  try {
+    const workflowId = await publish(env, 1);
+    const times: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const t0 = performance.now();
+      const { runId } = await startRun(env.deps, env.actor, META, { workflowId });
+      for (;;) {
+        const r = await env.deps.prisma.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } });
+        if (r.status === "completed") break;
+        await new Promise((res) => setTimeout(res, 1));
+      }
+      if (i >= 20) times.push(performance.now() - t0);
+    }
+    return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  } finally {
+    await worker.stop();
+    await env.close();
+  }
+}
+
+export async function engine(): Promise<void> {
+  for (const batched of [false, true]) {
+    const mode = batched ? "batched" : "unbatched";
+    const pg = await createPostgresDatabase();
+    const gw = await graphileJobsPerSecond(pg.url, JOBS, batched);
+    await pg.drop();
+    say(`graphile-worker ${mode}: ${round(gw)} jobs/s over ${JOBS} jobs`);
+    const petrel = await petrelTasksPerSecond(batched);
+    say(`petrel ${mode}: ${round(petrel)} tasks/s over ${JOBS} tasks (each also writes history and moves tokens)`);
+    report({ bench: "engine", metric: `task_claims_per_s_pg_${mode}`, value: round(petrel), unit: "tasks/s", better: "higher", goal: round(gw), baseline: { name: "graphile-worker", value: round(gw) }, ratio: Math.round((petrel / gw) * 1000) / 1000 });
+  }
+  const embedded = await runsPerSecond("pglite", 0);
+  say(`10-step runs, embedded: ${round(embedded)} runs/s`);
+  report({ bench: "engine", metric: "runs_per_s_10_steps_embedded", value: round(embedded), unit: "runs/s", better: "higher" });
+  for (const n of [1, 3]) {
+    const rps = await runsPerSecond("postgresql", n);
+    say(`10-step runs, PostgreSQL, ${n} worker process(es): ${round(rps)} runs/s`);
+    report({ bench: "engine", metric: `runs_per_s_10_steps_pg_${n}_workers`, value: round(rps), unit: "runs/s", better: "higher", goal: 220 });
+  }
+  for (const kind of ["pglite", "postgresql"] as const) {
+    const l = await latency(kind);
+    say(`1-step run start-to-completion, ${kind}: p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`);
+    report({ bench: "engine", metric: `run_latency_p50_ms_${kind}`, value: round(l.p50), unit: "ms", better: "lower" });
+    report({ bench: "engine", metric: `run_latency_p99_ms_${kind}`, value: round(l.p99), unit: "ms", better: "lower" });
+  }
+}
