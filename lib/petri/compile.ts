@@ -44,9 +44,22 @@ function subsets<T>(items: T[]): T[][] {
 }
 
 /** Structural checks that need no net: start, ends, edge directions, reachability. */
+/** Nodes named by some node's `compensate`: saga handlers, run only when a run is undone, never wired. */
+export function compensationHandlers(graph: WorkflowGraph): Set<string> {
+  return new Set(graph.nodes.flatMap((n) => (n.compensate ? [n.compensate] : [])));
+}
+
 export function structuralFindings(graph: WorkflowGraph): Finding[] {
   const out: Finding[] = [];
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const handlers = compensationHandlers(graph);
+  for (const n of graph.nodes) {
+    if (!n.compensate) continue;
+    const h = byId.get(n.compensate);
+    if (!h) out.push(finding("COMPENSATION_HANDLER", `"${name(n)}" names the compensating node "${n.compensate}", which does not exist.`, [n.id]));
+    else if (h.kind !== "task") out.push(finding("COMPENSATION_HANDLER", `The compensating node "${name(h)}" of "${name(n)}" must be a task, not ${h.kind}.`, [n.id, h.id]));
+    else if (graph.edges.some((e) => e.source === h.id || e.target === h.id)) out.push(finding("COMPENSATION_HANDLER", `The compensating node "${name(h)}" must not be connected: it runs only when the run is undone.`, [h.id]));
+  }
   const starts = graph.nodes.filter((n) => n.kind === "start");
   const ends = graph.nodes.filter((n) => n.kind === "end" || n.kind === "terminate-end");
   if (starts.length === 0) out.push(finding("NO_START", "The workflow has no start node. Add one.", []));
@@ -83,6 +96,7 @@ export function structuralFindings(graph: WorkflowGraph): Finding[] {
     }
   }
   for (const n of graph.nodes) {
+    if (handlers.has(n.id)) continue;
     const ins = incoming.get(n.id)!;
     const outs = outgoing.get(n.id)!.filter((e) => e.kind === "flow");
     if (n.kind !== "start" && ins.length === 0) out.push(finding("NO_INCOMING", `"${name(n)}" has no incoming edge, so it can never run.`, [n.id]));
@@ -101,7 +115,7 @@ export function structuralFindings(graph: WorkflowGraph): Finding[] {
   if (starts.length === 1 && ends.length > 0) {
     const fwd = reach([starts[0]!.id], outgoing, (e) => e.target);
     const bwd = reach(ends.map((n) => n.id), incoming, (e) => e.source);
-    const off = graph.nodes.filter((n) => !fwd.has(n.id) || !bwd.has(n.id));
+    const off = graph.nodes.filter((n) => !handlers.has(n.id) && (!fwd.has(n.id) || !bwd.has(n.id)));
     for (const n of off) {
       const why = !fwd.has(n.id) ? "cannot be reached from the start" : "cannot reach an end";
       out.push(finding("NOT_ON_PATH", `"${name(n)}" ${why}.`, [n.id]));

@@ -21,6 +21,7 @@ export type FindingCode =
   | "MANY_DEFAULTS" /** a split has more than one default branch */
   | "CONDITION_IGNORED" /** a condition on an edge that does not leave an exclusive or inclusive split */
   | "NO_SINK" /** a net (PNML) has no place without outgoing arcs, so it can never complete */
+  | "COMPENSATION_HANDLER" /** a `compensate` reference is missing, not a task, or wired into the flow */
   // Behaviour (verifier)
   | "UNSAFE" /** a place can hold two tokens: a step may run twice at once (lack of synchronisation) */
   | "UNBOUNDED" /** tokens can pile up without limit */

@@ -26,7 +26,9 @@ const MATCH: Partial<Record<NodeKind, NodeKind>> = {
 
 export function reduceWorkflow(input: WorkflowGraph): WorkflowReduction {
   if (input.nodes.some((n) => n.kind === "terminate-end" || n.cancels?.length)) return { graph: input, trivial: false, steps: 0 };
-  const nodes = new Map<string, WorkflowNode>(input.nodes.map((n) => [n.id, n]));
+  // Compensation handlers are not part of the flow.
+  const handlers = new Set(input.nodes.flatMap((n) => (n.compensate ? [n.compensate] : [])));
+  const nodes = new Map<string, WorkflowNode>(input.nodes.filter((n) => !handlers.has(n.id)).map((n) => [n.id, n]));
   const edges = new Map<string, WorkflowEdge>(input.edges.map((e) => [e.id, e]));
   const ins = new Map<string, Set<string>>();
   const outs = new Map<string, Set<string>>();

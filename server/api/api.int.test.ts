@@ -199,3 +199,90 @@ describe.each(DATABASE_KINDS)("the API over HTTP and WebSocket on %s", (kind) =>
     await anonWs.close();
   });
 });
+
+describe.each(DATABASE_KINDS)("run procedures over HTTP on %s", (kind) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startApiServer(kind, { PETREL_ADMIN_EMAIL: ADMIN.email, PETREL_ADMIN_PASSWORD: ADMIN.password });
+    await makeUser(server.deps, { email: "viewer@example.com", name: "v", role: "viewer", password: PASSWORD });
+  });
+  afterAll(() => server.close());
+
+  it("publish, start with validated input, signal, query, history, list — and the errors name what is wrong", async () => {
+    const admin = new TrpcHttp(server.url);
+    expect((await admin.mutate("auth.signIn", ADMIN)).status).toBe(200);
+    const graph = {
+      petrel: 1,
+      input: { amount: { type: "number", required: true } },
+      nodes: [
+        { id: "s", kind: "start", position: { x: 0, y: 0 } },
+        { id: "w", kind: "signal", config: { name: "go" }, position: { x: 1, y: 0 } },
+        { id: "e", kind: "end", position: { x: 2, y: 0 } },
+      ],
+      edges: [
+        { id: "a", source: "s", target: "w" },
+        { id: "b", source: "w", target: "e" },
+      ],
+    };
+    const created = await admin.mutate("workflow.create", { name: "Waits" });
+    const workflowId = (created.body.result!.data as { id: string }).id;
+    const published = await admin.mutate("workflow.publish", { workflowId, graph });
+    expect(published.status).toBe(200);
+    expect(published.body.result!.data).toMatchObject({ version: 1, created: true });
+
+    const bad = await admin.mutate("run.start", { workflowId, input: { amount: "x" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.data.fields).toEqual([{ path: "input.amount", message: "must be a number" }]);
+    const started = await admin.mutate("run.start", { workflowId, input: { amount: 5 } });
+    expect(started.status).toBe(200);
+    const runId = (started.body.result!.data as { runId: string }).runId;
+
+    const wrong = await admin.mutate("run.signal", { runId, name: "stop" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error?.message).toBe('No step of this run waits for the signal "stop"; it waits for: go.');
+    const missing = await admin.mutate("run.signal", { runId: "00000000-0000-0000-0000-000000000000", name: "go" });
+    expect(missing.status).toBe(404);
+
+    const q = await admin.query("run.query", { runId });
+    expect((q.body.result!.data as { pending: Array<{ nodeId: string }> }).pending.map((p) => p.nodeId)).toEqual(["w"]);
+    expect((await admin.mutate("run.signal", { runId, name: "go" })).status).toBe(200);
+    const got = await admin.query("run.get", { runId });
+    expect((got.body.result!.data as { status: string }).status).toBe("completed");
+    const history = await admin.query("run.history", { runId });
+    expect((history.body.result!.data as { events: Array<{ type: string }> }).events.map((e) => e.type)).toEqual(["RunStarted", "TransitionFired", "NodeScheduled", "SignalReceived", "TransitionFired", "RunCompleted"]);
+    const list = await admin.query("run.list", { workflowId });
+    expect((list.body.result!.data as { runs: unknown[] }).runs).toHaveLength(1);
+
+    const viewer = new TrpcHttp(server.url);
+    await viewer.mutate("auth.signIn", { email: "viewer@example.com", password: PASSWORD });
+    expect((await viewer.mutate("run.start", { workflowId, input: { amount: 1 } })).status).toBe(403);
+    expect((await viewer.query("run.get", { runId })).status).toBe(200);
+    expect(await server.deps.prisma.auditLog.count({ where: { action: { in: ["workflow.publish", "run.start", "run.signal"] } } })).toBe(3);
+  });
+
+  it("refuses to publish an unsound workflow, naming the problem", async () => {
+    const admin = new TrpcHttp(server.url);
+    await admin.mutate("auth.signIn", ADMIN);
+    const created = await admin.mutate("workflow.create", { name: "Broken" });
+    const workflowId = (created.body.result!.data as { id: string }).id;
+    const graph = {
+      petrel: 1,
+      nodes: [
+        { id: "s", kind: "start", position: { x: 0, y: 0 } },
+        { id: "f", kind: "parallel-split", position: { x: 0, y: 0 } },
+        { id: "a", kind: "task", config: { type: "noop" }, position: { x: 0, y: 0 } },
+        { id: "b", kind: "task", config: { type: "noop" }, position: { x: 0, y: 0 } },
+        { id: "m", kind: "exclusive-merge", position: { x: 0, y: 0 } },
+        { id: "e", kind: "end", position: { x: 0, y: 0 } },
+      ],
+      edges: ["s>f", "f>a", "f>b", "a>m", "b>m", "m>e"].map((x, i) => ({ id: `e${i}`, source: x.split(">")[0], target: x.split(">")[1] })),
+    };
+    const r = await admin.mutate("workflow.publish", { workflowId, graph });
+    expect(r.status).toBe(409);
+    expect(r.body.error?.message).toContain("Two tokens can be on m → e at once");
+    const unknownPlugin = { ...graph, nodes: [graph.nodes[0], { id: "a", kind: "task", config: { type: "teleport" }, position: { x: 0, y: 0 } }, graph.nodes[5]], edges: [{ id: "x", source: "s", target: "a" }, { id: "y", source: "a", target: "e" }] };
+    const r2 = await admin.mutate("workflow.publish", { workflowId, graph: unknownPlugin });
+    expect(r2.status).toBe(400);
+    expect(r2.body.error?.message).toContain('no node-type plugin "teleport" is installed');
+  });
+});

@@ -276,3 +276,49 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     }
   });
 });
+
+describe.each(DATABASE_KINDS)("saga compensation on %s", (kind) => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture(kind);
+  });
+  afterAll(() => f.close());
+  afterEach(async () => {
+    await f.expectReplayable();
+  });
+
+  const graph = (failing: boolean) => {
+    const g = wf(
+      "s:start a:task b:task c:task e:end undoA:task undoB:task",
+      "s>a a>b b>c c>e",
+      { config: { c: failing ? { type: "fail", errorType: "Boom", nonRetryable: true } : { type: "noop" }, undoA: { type: "noop" }, undoB: { type: "noop" } } },
+    );
+    g.nodes.find((n) => n.id === "a")!.compensate = "undoA";
+    g.nodes.find((n) => n.id === "b")!.compensate = "undoB";
+    return g;
+  };
+
+  it("undoes completed steps in reverse order when the run fails", async () => {
+    const runId = await f.start(graph(true));
+    await f.drain();
+    expect(await f.status(runId)).toBe("failed");
+    const events = await f.deps.prisma.runEvent.findMany({ where: { runId, type: "TaskCompleted" }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => e.nodeId)).toEqual(["a", "b", "undoB", "undoA"]);
+  });
+
+  it("undoes completed steps when the run is cancelled, and not at all when it completes", async () => {
+    const g = graph(false);
+    g.nodes.find((n) => n.id === "c")!.kind = "signal";
+    g.nodes.find((n) => n.id === "c")!.config = { name: "finish" };
+    const runId = await f.start(g);
+    await f.drain();
+    await cancelRun(f.deps, f.actor, META, { runId });
+    await f.drain();
+    const done = await f.deps.prisma.runEvent.findMany({ where: { runId, type: "TaskCompleted" }, orderBy: { seq: "asc" } });
+    expect(done.map((e) => e.nodeId)).toEqual(["a", "b", "undoB", "undoA"]);
+    const ok = await f.start(graph(false));
+    await f.drain();
+    expect(await f.status(ok)).toBe("completed");
+    expect(await f.deps.prisma.task.count({ where: { runId: ok, kind: "compensation" } })).toBe(0);
+  });
+});

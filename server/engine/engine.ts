@@ -399,11 +399,30 @@ async function checkEnd(rt: RunTx): Promise<void> {
   if (!anyEnabled) await failRun(rt, { type: "Stuck", message: "The run cannot go on: no step is waiting and it has not reached an end.", nonRetryable: true });
 }
 
-/** Fails the run: withdraws open work, cancels children, tells the parent. */
+/** Fails the run: withdraws open work, starts compensation, cancels children, tells the parent. */
 async function failRun(rt: RunTx, failure: Failure): Promise<void> {
   await withdrawTasks(rt, await rt.openTasks(), "the run failed");
   rt.emit({ type: "RunFailed", failure });
+  await scheduleNextCompensation(rt);
   await notifyParent(rt, false, failure);
+}
+
+/**
+ * Saga compensation: when a run fails or is cancelled, the compensating node of every completed
+ * node that names one runs, one at a time, most recent completion first. A compensation that
+ * fails (after its retries) is recorded and the next one still runs.
+ */
+async function scheduleNextCompensation(rt: RunTx): Promise<void> {
+  const stored = await rt.tx.runEvent.findMany({ where: { runId: rt.run.id, type: "TaskCompleted" }, orderBy: { seq: "asc" }, select: { payload: true } });
+  const completed = [...stored.map((e) => e.payload as EngineEvent), ...rt.events].filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
+  const due = completed.map((e) => rt.v.nodes.get(e.nodeId)?.compensate).filter((h): h is string => !!h).reverse();
+  const already = await rt.tx.task.count({ where: { runId: rt.run.id, kind: "compensation" } });
+  const handler = due[already];
+  if (!handler) return;
+  const id = randomUUID();
+  await rt.tx.task.create({ data: { id, runId: rt.run.id, nodeId: handler, transition: -1, kind: "compensation", status: "ready", runAt: rt.now, scheduledAt: rt.now, places: [], createdAt: rt.now } });
+  rt.emit({ type: "NodeScheduled", nodeId: handler, taskId: id, kind: "compensation", transition: -1, runAt: rt.now.toISOString(), consumed: [], consumeOnFire: false });
+  rt.invalidate();
 }
 
 async function notifyParent(rt: RunTx, ok: boolean, failure?: Failure): Promise<void> {
@@ -447,6 +466,13 @@ function outputsOf(node: WorkflowNode, result: unknown): Record<string, unknown>
 
 /** Completes a task's transition inside an open run transaction. Returns false when its tokens are gone. */
 async function completeInRun(rt: RunTx, task: TaskRow, output: unknown, type: "TaskCompleted" | "TimerFired"): Promise<boolean> {
+  if (task.kind === "compensation") {
+    await rt.tx.task.update({ where: { id: task.id }, data: { status: "done", leaseOwner: null, leaseExpiresAt: null } });
+    rt.invalidate();
+    rt.emit({ type: "TaskCompleted", nodeId: task.nodeId, taskId: task.id, attempt: task.attempt, transition: -1, output: output ?? null });
+    await scheduleNextCompensation(rt);
+    return true;
+  }
   const t = rt.v.net.transitions[task.transition]!;
   const node = rt.v.nodes.get(task.nodeId)!;
   const held = task.places as number[];
@@ -469,6 +495,10 @@ async function failInRun(rt: RunTx, task: TaskRow, failure: Failure, attempt: nu
   await rt.tx.task.update({ where: { id: task.id }, data: { status: "failed", leaseOwner: null, leaseExpiresAt: null, lastError: failure as object } });
   rt.invalidate();
   rt.emit({ type: "TaskFailed", nodeId: task.nodeId, taskId: task.id, attempt, failure, final: true });
+  if (task.kind === "compensation") {
+    await scheduleNextCompensation(rt);
+    return;
+  }
   const t = rt.v.net.transitions[task.transition]!;
   const input = t.inputs[0]?.place;
   const errorTi = rt.v.net.transitions.findIndex((x) => x.origin.nodeId === task.nodeId && isErrorTransition(rt, x) && x.inputs[0]?.place === input);
@@ -504,7 +534,7 @@ export async function claimTasks(deps: EngineDeps, worker: string, limit: number
     const now = deps.now();
     const rows = await tx.$queryRaw<Array<{ id: string; run_id: string }>>`
       SELECT t.id, t.run_id FROM tasks t JOIN runs r ON r.id = t.run_id
-      WHERE t.status = 'ready' AND t.run_at <= ${now} AND r.status = 'running'
+      WHERE t.status = 'ready' AND t.run_at <= ${now} AND (r.status = 'running' OR (t.kind = 'compensation' AND r.status IN ('failed', 'cancelled')))
       ORDER BY t.priority DESC, t.run_at, t.id
       LIMIT ${limit}
       FOR UPDATE OF t SKIP LOCKED`;
@@ -512,8 +542,8 @@ export async function claimTasks(deps: EngineDeps, worker: string, limit: number
     // Lock runs in a fixed order to keep lock order consistent between claimers.
     for (const row of [...rows].sort((a, b) => a.run_id.localeCompare(b.run_id))) {
       const run = await lockRun(tx, row.run_id);
-      if (run.status !== "running") continue;
       const task = await tx.task.findUniqueOrThrow({ where: { id: row.id } });
+      if (run.status !== "running" && task.kind !== "compensation") continue;
       const v = await loadVersion(tx, run.versionId);
       const node = v.nodes.get(task.nodeId)!;
       const attempt = task.attempt + 1;
@@ -710,6 +740,7 @@ async function cancelInTx(tx: Tx, deps: EngineDeps, runId: string, reason: strin
   if (rt.state.status !== "running" && rt.state.status !== "paused") return false;
   await withdrawTasks(rt, await rt.openTasks(), "the run was cancelled");
   rt.emit({ type: "RunCancelled", reason });
+  await scheduleNextCompensation(rt);
   await rt.flush();
   return true;
 }

@@ -9,7 +9,7 @@ export type Move = { consumed?: number[]; produced?: number[]; resets?: number[]
 /** A failure, matched against the node's retry policy (Temporal's ApplicationFailure is the model). */
 export type Failure = { type: string; message: string; nonRetryable: boolean; details?: unknown };
 
-export type TaskKind = "activity" | "timer" | "signal" | "approval" | "child";
+export type TaskKind = "activity" | "timer" | "signal" | "approval" | "child" | "compensation";
 
 export type EngineEvent =
   | ({ type: "RunStarted"; input: unknown; marking: number[] } & Move)
@@ -63,7 +63,7 @@ export function applyEvent(state: FoldedRun, e: EngineEvent): void {
       break;
     case "NodeScheduled":
       for (const p of e.consumeOnFire ? [] : e.consumed) state.marking[p] = (state.marking[p] ?? 0) - 1;
-      state.tasks[e.taskId] = { status: e.kind === "activity" || e.kind === "timer" ? "ready" : "waiting", attempt: 0 };
+      state.tasks[e.taskId] = { status: e.kind === "activity" || e.kind === "timer" || e.kind === "compensation" ? "ready" : "waiting", attempt: 0 };
       break;
     case "TaskStarted":
       state.tasks[e.taskId] = { status: "leased", attempt: e.attempt };
