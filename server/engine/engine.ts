@@ -44,11 +44,8 @@ export async function inTx<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>):
   }
 }
 
-/** Appends events to a run's history with consecutive sequence numbers (locks the run row). */
-async function appendEvents(tx: Tx, runId: string, events: EngineEvent[], at: Date): Promise<void> {
-  if (!events.length) return;
-  const rows = await tx.$queryRaw<{ last_seq: number }[]>`UPDATE runs SET last_seq = last_seq + ${events.length}, updated_at = ${at} WHERE id = ${runId}::uuid RETURNING last_seq`;
-  const last = Number(rows[0]!.last_seq);
+/** Inserts events numbered up to `last` (the run's sequence, already advanced by the caller). */
+async function insertEvents(tx: Tx, runId: string, last: number, events: EngineEvent[], at: Date): Promise<void> {
   await tx.runEvent.createMany({
     data: events.map((e, i) => ({
       runId,
@@ -96,21 +93,22 @@ class RunTx {
     this.open = null;
   }
 
+  /** Writes the run's new state and its events: one UPDATE (which also takes the sequence numbers) and one INSERT. */
   async flush(): Promise<void> {
     if (!this.events.length) return;
-    await appendEvents(this.tx, this.run.id, this.events, this.now);
+    const n = this.events.length;
     const terminal = ["completed", "failed", "cancelled"].includes(this.state.status);
     const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
-    await this.tx.run.update({
-      where: { id: this.run.id },
-      data: {
-        status: this.state.status,
-        marking: this.state.marking,
-        variables: this.state.variables as object,
-        ...(terminal ? { completedAt: this.now } : {}),
-        ...(failed && failed.type === "RunFailed" ? { error: failed.failure as object } : {}),
-      },
-    });
+    const error = failed && failed.type === "RunFailed" ? JSON.stringify(failed.failure) : null;
+    const rows = await this.tx.$queryRaw<{ last_seq: number }[]>`
+      UPDATE runs SET last_seq = last_seq + ${n}, updated_at = ${this.now},
+        status = ${this.state.status}::"RunStatus",
+        marking = ${JSON.stringify(this.state.marking)}::jsonb,
+        variables = ${JSON.stringify(this.state.variables)}::jsonb,
+        completed_at = CASE WHEN ${terminal} THEN ${this.now}::timestamptz ELSE completed_at END,
+        error = COALESCE(${error}::jsonb, error)
+      WHERE id = ${this.run.id}::uuid RETURNING last_seq`;
+    await insertEvents(this.tx, this.run.id, Number(rows[0]!.last_seq), this.events, this.now);
     this.events.length = 0;
   }
 }
@@ -311,6 +309,7 @@ async function schedule(rt: RunTx, ti: number, consumeOnFire: boolean): Promise<
       runAt,
       scheduledAt: rt.now,
       scheduleDeadline: timeouts.scheduleToCloseMs ? new Date(rt.now.getTime() + timeouts.scheduleToCloseMs) : null,
+      leaseMs: leaseMs(timeouts),
       places: consumed,
       consumeOnFire,
       createdAt: rt.now,
@@ -420,7 +419,7 @@ async function scheduleNextCompensation(rt: RunTx): Promise<void> {
   const handler = due[already];
   if (!handler) return;
   const id = randomUUID();
-  await rt.tx.task.create({ data: { id, runId: rt.run.id, nodeId: handler, transition: -1, kind: "compensation", status: "ready", runAt: rt.now, scheduledAt: rt.now, places: [], createdAt: rt.now } });
+  await rt.tx.task.create({ data: { id, runId: rt.run.id, nodeId: handler, transition: -1, kind: "compensation", status: "ready", runAt: rt.now, scheduledAt: rt.now, leaseMs: leaseMs(timeoutsOf(rt.v.nodes.get(handler)?.timeouts)), places: [], createdAt: rt.now } });
   rt.emit({ type: "NodeScheduled", nodeId: handler, taskId: id, kind: "compensation", transition: -1, runAt: rt.now.toISOString(), consumed: [], consumeOnFire: false });
   rt.invalidate();
 }
@@ -525,47 +524,61 @@ export type ClaimedTask = {
 };
 
 /**
- * Claims up to `limit` due tasks for `worker`. SKIP LOCKED lets many workers claim at once
- * without blocking on each other or taking the same task (graphile-worker's getJobs is the model);
- * tasks of paused runs are skipped. Each claim is recorded in its run's history (TaskStarted).
+ * Claims up to `limit` due tasks for `worker` in ONE statement: SKIP LOCKED lets many workers
+ * claim at once without blocking each other or taking the same task (graphile-worker's getJobs is
+ * the model); tasks of paused runs are skipped (compensations of finished runs are not). The same
+ * statement leases the tasks for their node's lease, bumps each run's sequence and appends one
+ * TaskStarted event per task, so a claim costs one round trip however many tasks it takes.
  */
 export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
-  return inTx(deps.prisma, async (tx) => {
-    const now = deps.now();
-    const rows = await tx.$queryRaw<Array<{ id: string; run_id: string }>>`
-      SELECT t.id, t.run_id FROM tasks t JOIN runs r ON r.id = t.run_id
-      WHERE t.status = 'ready' AND t.run_at <= ${now} AND (r.status = 'running' OR (t.kind = 'compensation' AND r.status IN ('failed', 'cancelled')))
+  const now = deps.now();
+  const rows = await deps.prisma.$queryRaw<Array<{ id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date; variables: Record<string, unknown>; version_id: string }>>`
+    WITH picked AS (
+      SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id
+      WHERE t.status = 'ready' AND t.run_at <= ${now}
+        AND (r.status = 'running' OR (t.kind = 'compensation' AND r.status IN ('failed', 'cancelled')))
       ORDER BY t.priority DESC, t.run_at, t.id
       LIMIT ${limit}
-      FOR UPDATE OF t SKIP LOCKED`;
-    const claimed: ClaimedTask[] = [];
-    // Lock runs in a fixed order to keep lock order consistent between claimers.
-    for (const row of [...rows].sort((a, b) => a.run_id.localeCompare(b.run_id))) {
-      const run = await lockRun(tx, row.run_id);
-      const task = await tx.task.findUniqueOrThrow({ where: { id: row.id } });
-      if (run.status !== "running" && task.kind !== "compensation") continue;
-      const v = await loadVersion(tx, run.versionId);
-      const node = v.nodes.get(task.nodeId)!;
-      const attempt = task.attempt + 1;
-      const leaseExpiresAt = new Date(now.getTime() + leaseMs(timeoutsOf(node.timeouts)));
-      await tx.task.update({ where: { id: task.id }, data: { status: "leased", leaseOwner: worker, leaseExpiresAt, attempt } });
-      const e: EngineEvent = { type: "TaskStarted", nodeId: node.id, taskId: task.id, attempt, worker };
-      await appendEvents(tx, run.id, [e], now);
-      claimed.push({ id: task.id, runId: run.id, nodeId: node.id, kind: task.kind as TaskKind, attempt, leaseExpiresAt, node, variables: run.variables });
-    }
-    return claimed;
-  });
+      FOR UPDATE OF t SKIP LOCKED
+    ), leased AS (
+      UPDATE tasks SET status = 'leased', lease_owner = ${worker}, attempt = tasks.attempt + 1,
+        lease_expires_at = ${now}::timestamptz + tasks.lease_ms * interval '1 millisecond'
+      FROM picked WHERE tasks.id = picked.id
+      RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at
+    ), counts AS (
+      SELECT run_id, count(*)::int AS n FROM leased GROUP BY run_id
+    ), bumped AS (
+      UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = ${now}
+      FROM counts WHERE runs.id = counts.run_id
+      RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id
+    ), numbered AS (
+      SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id
+      FROM leased l JOIN bumped b ON b.id = l.run_id
+    ), appended AS (
+      INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
+      SELECT run_id, seq, 'TaskStarted', node_id, id, attempt,
+        jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', ${worker}::text), ${now}
+      FROM numbered
+    )
+    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id FROM numbered`;
+  const claimed: ClaimedTask[] = [];
+  for (const r of rows) {
+    const v = await loadVersion(deps.prisma, r.version_id);
+    claimed.push({ id: r.id, runId: r.run_id, nodeId: r.node_id, kind: r.kind as TaskKind, attempt: Number(r.attempt), leaseExpiresAt: new Date(r.lease_expires_at), node: v.nodes.get(r.node_id)!, variables: r.variables });
+  }
+  return claimed;
 }
 
-type LeaseCheck = { taskId: string; worker: string; attempt: number };
+type LeaseCheck = { taskId: string; worker: string; attempt: number; /** Saves a look-up when known. */ runId?: string };
 
 /** Locks the run, then checks that `worker` still holds the lease of this attempt. */
 async function leasedTask(tx: Tx, deps: EngineDeps, c: LeaseCheck): Promise<{ rt: RunTx; task: TaskRow } | null> {
-  const first = await tx.task.findUnique({ where: { id: c.taskId }, select: { runId: true } });
-  if (!first) return null;
-  const rt = await openRun(tx, deps, first.runId);
-  const task = await tx.task.findUniqueOrThrow({ where: { id: c.taskId } });
+  const runId = c.runId ?? (await tx.task.findUnique({ where: { id: c.taskId }, select: { runId: true } }))?.runId;
+  if (!runId) return null;
+  const rt = await openRun(tx, deps, runId);
+  const task = await tx.task.findUnique({ where: { id: c.taskId } });
   const now = deps.now();
+  if (!task || task.runId !== runId) return null;
   if (task.status !== "leased" || task.leaseOwner !== c.worker || task.attempt !== c.attempt || !task.leaseExpiresAt || task.leaseExpiresAt <= now) return null;
   return { rt, task };
 }

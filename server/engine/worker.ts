@@ -112,7 +112,7 @@ export class Worker {
   private execute(task: ClaimedTask): void {
     const abort = new AbortController();
     const done = (async () => {
-      const lease = { taskId: task.id, worker: this.id, attempt: task.attempt };
+      const lease = { taskId: task.id, worker: this.id, attempt: task.attempt, runId: task.runId };
       try {
         const output = task.kind === "timer" ? null : await this.runPlugin(task, abort.signal);
         const ok = await completeTask(this.deps, { ...lease, output });

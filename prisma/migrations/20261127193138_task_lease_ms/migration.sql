@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "tasks" ADD COLUMN     "lease_ms" INTEGER NOT NULL DEFAULT 60000;
