@@ -70,8 +70,12 @@ export class Worker {
     this.loop = this.run();
   }
 
+  /** A poke that came while the loop was not asleep: it must not be lost. */
+  private poked = false;
+
   /** Wakes the loop now (a task became ready). */
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
@@ -79,6 +83,7 @@ export class Worker {
     const concurrency = this.options.concurrency ?? 8;
     while (!this.stopping) {
       let claimed = 0;
+      this.poked = false;
       try {
         const nowMs = this.deps.now().getTime();
         if (nowMs - this.lastReap >= 1000) {
@@ -98,6 +103,7 @@ export class Worker {
         this.deps.log.error({ err: error, worker: this.id }, "worker loop failed; retrying");
       }
       if (this.stopping) break;
+      if (this.poked) continue; // something became ready while we were busy: look again at once
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
         this.wake = () => {
