@@ -63,7 +63,7 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
         config: {
           h: { type: "http", url: `http://127.0.0.1:${port}/work`, timeoutMs: 2000 },
           x: { type: "transform", set: { done: "=true" } },
-          t: { duration: "PT1S" },
+          t: { duration: "PT3S" },
           r: { type: "fail", times: 1, errorType: "Transient" },
         },
       },
@@ -87,7 +87,12 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
       for (const p of workers) p?.kill("SIGKILL");
     });
 
-    for (let i = 0; i < RUNS; i++) await startRun(deps, actor, META, { workflowId: w.id });
+    // Start the runs while the killing goes on.
+    let started = false;
+    const starting = (async () => {
+      for (let i = 0; i < RUNS; i++) await startRun(deps, actor, META, { workflowId: w.id });
+      started = true;
+    })();
 
     let kills = 0;
     const deadline = Date.now() + 240_000;
@@ -95,13 +100,14 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 2000));
       open = await db.prisma.run.count({ where: { status: { in: ["running", "paused"] } } });
-      if (open === 0) break;
+      if (started && open === 0) break;
       const victim = Math.floor(Math.random() * WORKERS);
       workers[victim]?.kill("SIGKILL");
       kills++;
       await new Promise((r) => setTimeout(r, 100));
       spawnWorker(victim);
     }
+    await starting;
     // Graceful stop: SIGTERM, every worker exits 0.
     const codes = await Promise.all(
       workers.map((p) => new Promise<number | null>((resolve) => {
