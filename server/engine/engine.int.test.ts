@@ -322,3 +322,65 @@ describe.each(DATABASE_KINDS)("saga compensation on %s", (kind) => {
     expect(await f.deps.prisma.task.count({ where: { runId: ok, kind: "compensation" } })).toBe(0);
   });
 });
+
+describe.each(DATABASE_KINDS)("timeouts and error types on %s", (kind) => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture(kind);
+  });
+  afterAll(() => f.close());
+  afterEach(async () => {
+    await f.expectReplayable();
+  });
+
+  it("schedule-to-close: no retry past the deadline", async () => {
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "fail", errorType: "Flaky" } } });
+    g.nodes[1]!.retry = { maxAttempts: 100, initialIntervalMs: 10_000, backoffCoefficient: 1 };
+    g.nodes[1]!.timeouts = { scheduleToCloseMs: 25_000 };
+    const runId = await f.start(g);
+    await f.drain(); // attempt 1 fails, retry at +10 s
+    f.clock.advance(10_000);
+    await f.drain(); // attempt 2 fails, retry at +20 s
+    f.clock.advance(10_000);
+    await f.drain(); // attempt 3 fails; a retry at +30 s would pass the 25 s deadline
+    const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.status).toBe("failed");
+    expect((run.error as { type: string }).type).toBe("ScheduleToCloseTimeout");
+    expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId } })).attempt).toBe(3);
+  });
+
+  it("start-to-close: an attempt that outlives its lease counts as a failed attempt", async () => {
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "noop" } } });
+    g.nodes[1]!.retry = { maxAttempts: 1 };
+    g.nodes[1]!.timeouts = { startToCloseMs: 5000 };
+    const runId = await f.start(g);
+    await claimTasks(f.deps, "slow-worker", 10);
+    f.clock.advance(5000);
+    await f.drain(); // the reaper finds the lapsed lease; no attempts left
+    const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.status).toBe("failed");
+    expect((run.error as { type: string }).type).toBe("StartToCloseTimeout");
+  });
+
+  it("non-retryable error types are not retried", async () => {
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "fail", errorType: "Validation" } } });
+    g.nodes[1]!.retry = { maxAttempts: 10, nonRetryableErrorTypes: ["Validation"] };
+    const runId = await f.start(g);
+    await f.drain();
+    expect(await f.status(runId)).toBe("failed");
+    expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId } })).attempt).toBe(1);
+  });
+
+  it("run timeout: a run still going after runTimeoutMs fails", async () => {
+    const g = wf("s:start w:signal e:end", "s>w w>e", { config: { w: { name: "never" } } });
+    g.runTimeoutMs = 60_000;
+    const runId = await f.start(g);
+    f.clock.advance(59_999);
+    await f.drain();
+    expect(await f.status(runId)).toBe("running");
+    f.clock.advance(1);
+    await f.drain();
+    const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    expect([run.status, (run.error as { type: string }).type]).toEqual(["failed", "RunTimeout"]);
+  });
+});
