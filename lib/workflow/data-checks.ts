@@ -101,7 +101,11 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
       if (a.variables.length) uses.push({ ...use, vars: a.variables });
     }
   }
-  if (!uses.length) return out;
+  // Inputs are defined from the start on every path, and nothing undefines a variable: only the
+  // other variables that expressions read need the data-flow analysis.
+  const inputSet = new Set(Object.keys(graph.input ?? {}));
+  for (const use of uses) use.vars = use.vars.filter((v) => !inputSet.has(v) && !use.local?.includes(v));
+  if (!uses.some((u) => u.vars.length)) return out;
 
   // Variables, numbered.
   const index = new Map<string, number>();
@@ -134,26 +138,32 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
     if (e.kind !== "error") b.or(gen.get(e.source)!);
     return b;
   };
-  const work = graph.nodes.map((n) => n.id);
+  // Worklist in FIFO order (a head index, not shift(): this runs on graphs of thousands of nodes).
+  const insOf = new Map(graph.nodes.map((n) => [n.id, incoming.get(n.id)!.filter((e) => byId.has(e.source))]));
+  const work: string[] = graph.nodes.map((n) => n.id);
   const queued = new Set(work);
-  while (work.length) {
-    const id = work.shift()!;
+  const enqueueSuccessors = (id: string) => {
+    for (const e of outgoing.get(id)!) {
+      if (!queued.has(e.target)) {
+        work.push(e.target);
+        queued.add(e.target);
+      }
+    }
+  };
+  for (let head = 0; head < work.length; head++) {
+    const id = work[head]!;
     queued.delete(id);
     const n = byId.get(id)!;
     if (n.id === start?.id) {
-      for (const e of outgoing.get(id)!) {
-        if (!queued.has(e.target)) {
-          work.push(e.target);
-          queued.add(e.target);
-        }
-      }
+      enqueueSuccessors(id);
       continue;
     }
-    const ins = incoming.get(id)!.filter((e) => byId.has(e.source));
+    const ins = insOf.get(id)!;
     if (!ins.length) continue;
     const must = carried(ins[0]!, mustIn);
     const may = carried(ins[0]!, mayIn);
-    for (const e of ins.slice(1)) {
+    for (let k = 1; k < ins.length; k++) {
+      const e = ins[k]!;
       // All branches of a parallel join have run; elsewhere any one incoming edge may be the one taken.
       if (n.kind === "parallel-join") must.or(carried(e, mustIn));
       else must.and(carried(e, mustIn));
@@ -162,12 +172,7 @@ export function dataFindings(graph: WorkflowGraph): Finding[] {
     if (!must.equals(mustIn.get(id)!) || !may.equals(mayIn.get(id)!)) {
       mustIn.set(id, must);
       mayIn.set(id, may);
-      for (const e of outgoing.get(id)!) {
-        if (!queued.has(e.target)) {
-          work.push(e.target);
-          queued.add(e.target);
-        }
-      }
+      enqueueSuccessors(id);
     }
   }
 
