@@ -9,6 +9,19 @@ import { startRun } from "../services/runs/start-run";
 
 const task = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
 
+/** A fresh engine on `kind` for one describe block; after each test every run must replay. */
+function useEngine(kind: (typeof DATABASE_KINDS)[number]): () => EngineFixture {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture(kind);
+  });
+  afterAll(() => f.close());
+  afterEach(async () => {
+    await f.expectReplayable();
+  });
+  return () => f;
+}
+
 async function rejects(p: Promise<unknown>) {
   const e = await p.then(
     () => undefined,
@@ -19,13 +32,10 @@ async function rejects(p: Promise<unknown>) {
 }
 
 describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
+  const fx = useEngine(kind);
   let f: EngineFixture;
-  beforeAll(async () => {
-    f = await engineFixture(kind);
-  });
-  afterAll(() => f.close());
-  afterEach(async () => {
-    await f.expectReplayable();
+  beforeAll(() => {
+    f = fx();
   });
 
   it("runs a sequence to completion; history is numbered without gaps and folds to the stored state", async () => {
@@ -278,13 +288,10 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
 });
 
 describe.each(DATABASE_KINDS)("saga compensation on %s", (kind) => {
+  const fx = useEngine(kind);
   let f: EngineFixture;
-  beforeAll(async () => {
-    f = await engineFixture(kind);
-  });
-  afterAll(() => f.close());
-  afterEach(async () => {
-    await f.expectReplayable();
+  beforeAll(() => {
+    f = fx();
   });
 
   const graph = (failing: boolean) => {
@@ -324,13 +331,10 @@ describe.each(DATABASE_KINDS)("saga compensation on %s", (kind) => {
 });
 
 describe.each(DATABASE_KINDS)("timeouts and error types on %s", (kind) => {
+  const fx = useEngine(kind);
   let f: EngineFixture;
-  beforeAll(async () => {
-    f = await engineFixture(kind);
-  });
-  afterAll(() => f.close());
-  afterEach(async () => {
-    await f.expectReplayable();
+  beforeAll(() => {
+    f = fx();
   });
 
   it("schedule-to-close: no retry past the deadline", async () => {
