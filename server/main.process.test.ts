@@ -130,7 +130,7 @@ describe("several processes on one PostgreSQL database", () => {
 describe("npm run worker", () => {
   it("refuses to run beside the embedded database, saying why", async () => {
     const { spawnSync } = await import("node:child_process");
-    const r = spawnSync(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", PETREL_DATA_DIR: path.join(os.tmpdir(), "petrel-never") } });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PETREL_DATA_DIR: path.join(os.tmpdir(), "petrel-never") } });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("a separate worker process needs DATABASE_URL (PostgreSQL)");
   });
