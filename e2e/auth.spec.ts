@@ -45,6 +45,7 @@ test("[auth] a wrong password shows an error and opens no session", async ({ pag
 
 test("[auth] signing in works with the keyboard alone", async ({ page }) => {
   await page.goto("/sign-in?next=%2Fruns");
+  await expect(page.getByTestId("sign-in-submit")).toBeEnabled(); // the page has hydrated
   await expect(page.getByLabel("Email")).toBeFocused();
   await page.keyboard.type(E2E_ADMIN.email);
   await page.keyboard.press("Tab");

@@ -2,11 +2,13 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../trpc/client";
+import { useHydrated } from "../ui/use-hydrated";
 
 export function SignInForm({ next }: { next: string }) {
   const trpc = useTRPC();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const hydrated = useHydrated();
   const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => window.location.assign(next) }));
 
   function submit(e: FormEvent) {
@@ -15,7 +17,7 @@ export function SignInForm({ next }: { next: string }) {
   }
 
   return (
-    <form onSubmit={submit} className="form" aria-label="Sign in" data-testid="sign-in-form">
+    <form onSubmit={submit} method="post" className="form" aria-label="Sign in" data-testid="sign-in-form">
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
       <label htmlFor="password">Password</label>
@@ -25,7 +27,7 @@ export function SignInForm({ next }: { next: string }) {
           {signIn.error.message}
         </p>
       ) : null}
-      <button type="submit" className="button primary wide" disabled={signIn.isPending} data-testid="sign-in-submit">
+      <button type="submit" className="button primary wide" disabled={!hydrated || signIn.isPending} data-testid="sign-in-submit">
         {signIn.isPending ? "Signing in…" : "Sign in"}
       </button>
     </form>

@@ -3,10 +3,12 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../trpc/client";
+import { useHydrated } from "../ui/use-hydrated";
 
 export function NewWorkflowButton() {
   const trpc = useTRPC();
   const router = useRouter();
+  const hydrated = useHydrated();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const create = useMutation(
@@ -24,7 +26,7 @@ export function NewWorkflowButton() {
   }
   if (!open) {
     return (
-      <button type="button" className="button primary" data-testid="new-workflow" onClick={() => setOpen(true)}>
+      <button type="button" className="button primary" data-testid="new-workflow" disabled={!hydrated} onClick={() => setOpen(true)}>
         New workflow
       </button>
     );
