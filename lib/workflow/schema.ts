@@ -34,16 +34,6 @@ export type NodeKind = (typeof NODE_KINDS)[number];
 
 /** Kinds that do work (and so may fail, carry error edges and cancel regions). */
 export const ACTIVITY_KINDS: ReadonlySet<NodeKind> = new Set(["task", "approval", "sub-workflow", "for-each", "timer", "signal"]);
-/** Kinds that only route tokens. */
-export const GATEWAY_KINDS: ReadonlySet<NodeKind> = new Set([
-  "exclusive-split",
-  "exclusive-merge",
-  "parallel-split",
-  "parallel-join",
-  "inclusive-split",
-  "inclusive-join",
-  "event-choice",
-]);
 /** The current format version. */
 export const FORMAT_VERSION = 1;
 
