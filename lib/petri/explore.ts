@@ -228,23 +228,28 @@ export function explore(net: Net, options: ExploreOptions): ExploreResult {
   const N = markings.length;
   const pred: number[][] = Array.from({ length: N }, () => []);
   for (let s = 0; s < N; s++) for (const n of succ[s]!) pred[n]!.push(s);
-  const canFinish = new Uint8Array(N);
-  const stack: number[] = [];
-  for (let s = 0; s < N; s++) {
-    if (isFinal(net, markings[s]!, sinkMask)) {
-      canFinish[s] = 1;
-      stack.push(s);
-    }
-  }
-  while (stack.length) {
-    const s = stack.pop()!;
-    for (const p of pred[s]!) {
-      if (!canFinish[p]) {
-        canFinish[p] = 1;
-        stack.push(p);
+  /** States that can reach a state satisfying `seed`, backward over the reachability graph. */
+  const canReach = (seed: (s: number) => boolean): Uint8Array => {
+    const mark = new Uint8Array(N);
+    const stack: number[] = [];
+    for (let s = 0; s < N; s++) {
+      if (seed(s)) {
+        mark[s] = 1;
+        stack.push(s);
       }
     }
-  }
+    while (stack.length) {
+      const s = stack.pop()!;
+      for (const p of pred[s]!) {
+        if (!mark[p]) {
+          mark[p] = 1;
+          stack.push(p);
+        }
+      }
+    }
+    return mark;
+  };
+  const canFinish = canReach((s) => isFinal(net, markings[s]!, sinkMask));
   /** The transition that leads from state `a` to state `b`. */
   const transitionBetween = (a: number, b: number): number => {
     const m = markings[a]!;
@@ -260,22 +265,7 @@ export function explore(net: Net, options: ExploreOptions): ExploreResult {
   // A stuck state that can still reach a deadlock is explained by the deadlock already
   // reported; one that cannot is a livelock: it can only go round. Report the shallowest
   // livelock state (states are numbered in BFS order, so its path is a shortest one).
-  const toDeadlock = new Uint8Array(N);
-  for (let s = 0; s < N; s++) {
-    if (succ[s]!.length === 0 && !canFinish[s]) {
-      toDeadlock[s] = 1;
-      stack.push(s);
-    }
-  }
-  while (stack.length) {
-    const s = stack.pop()!;
-    for (const p of pred[s]!) {
-      if (!toDeadlock[p]) {
-        toDeadlock[p] = 1;
-        stack.push(p);
-      }
-    }
-  }
+  const toDeadlock = canReach((s) => succ[s]!.length === 0 && !canFinish[s]);
   for (let s = 0; s < N; s++) {
     if (canFinish[s]) continue;
     result.optionToComplete = false;

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { isAppError } from "../../lib/errors";
 import { wf } from "../../lib/petri/fixtures/build";
 import { DATABASE_KINDS } from "../testing/databases";
 import { engineFixture, META, type EngineFixture } from "../testing/engine";
 import { claimTasks, completeTask, queryRun, signalRun } from "./engine";
 import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
 import { startRun } from "../services/runs/start-run";
+import { rejectsWithAppError } from "../testing/errors";
 
 const task = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
 
@@ -22,14 +22,7 @@ function useEngine(kind: (typeof DATABASE_KINDS)[number]): () => EngineFixture {
   return () => f;
 }
 
-async function rejects(p: Promise<unknown>) {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!isAppError(e)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
+const rejects = rejectsWithAppError;
 
 describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
   const fx = useEngine(kind);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAppError } from "../../../lib/errors";
 import { makeUser } from "../../../prisma/seed/factories";
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
 import type { RequestMeta } from "../deps";
@@ -7,18 +6,12 @@ import { resolveSession } from "./resolve-session";
 import { hashSessionToken } from "./session-token";
 import { signIn } from "./sign-in";
 import { signOut } from "./sign-out";
+import { rejectsWithAppError } from "../../testing/errors";
 
 const meta = (ip = "10.1.1.1"): RequestMeta => ({ requestId: "req-1", ip, userAgent: "vitest" });
 const PASSWORD = "a-long-enough-password";
 
-async function failure(p: Promise<unknown>) {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isAppError(error)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
+const failure = rejectsWithAppError;
 
 describe.each(DATABASE_KINDS)("sign-in and sessions on %s", (kind) => {
   let t: TestDatabase;
