@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "../../lib/errors";
 import type { Transition } from "../../lib/petri/net";
 import { ACTIVITY_KINDS, type WorkflowNode } from "../../lib/workflow/schema";
-import type { PrismaClient, Tx } from "../db/database";
+import { fastQuery, type FastQuery, type PrismaClient, type Tx } from "../db/database";
 import { evaluateExpression } from "../nodes/expressions";
 import type { ServiceDeps } from "../services/deps";
 import { applyEvent, fold, type EngineEvent, type Failure, type FoldedRun, type RunStatus, type TaskKind } from "./events";
@@ -27,8 +27,32 @@ export const TASKS_CHANNEL = "petrel_tasks";
 export const RUNS_CHANNEL = "petrel_runs";
 
 type RunRow = { id: string; versionId: string; status: RunStatus; marking: number[]; variables: Record<string, unknown>; parentRunId: string | null; parentTaskId: string | null };
-type TaskRow = Awaited<ReturnType<Tx["task"]["findFirstOrThrow"]>>;
-const OPEN = ["ready", "leased", "waiting"] as const;
+type TaskStatus = "ready" | "leased" | "waiting" | "done" | "failed" | "cancelled";
+/** A task row as the engine holds it in memory while its run is locked. */
+type TaskRow = {
+  id: string;
+  runId: string;
+  nodeId: string;
+  transition: number;
+  kind: string;
+  status: TaskStatus;
+  runAt: Date;
+  attempt: number;
+  priority: number;
+  leaseMs: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  scheduledAt: Date;
+  scheduleDeadline: Date | null;
+  places: number[];
+  consumeOnFire: boolean;
+  heartbeat: unknown;
+  lastError: unknown;
+  childRunId: string | null;
+  createdAt: Date;
+};
+const OPEN: readonly TaskStatus[] = ["ready", "leased", "waiting"];
+const isOpen = (t: TaskRow) => OPEN.includes(t.status);
 
 /** Retries a transaction that lost a deadlock or serialization race (PostgreSQL aborts one side). */
 export async function inTx<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -44,28 +68,79 @@ export async function inTx<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>):
   }
 }
 
-/** Inserts events numbered up to `last` (the run's sequence, already advanced by the caller). */
-async function insertEvents(tx: Tx, runId: string, last: number, events: EngineEvent[], at: Date): Promise<void> {
-  await tx.runEvent.createMany({
-    data: events.map((e, i) => ({
-      runId,
-      seq: last - events.length + 1 + i,
-      type: e.type,
-      nodeId: "nodeId" in e ? (e.nodeId ?? null) : null,
-      taskId: "taskId" in e ? e.taskId : null,
-      attempt: "attempt" in e ? e.attempt : null,
-      payload: JSON.parse(JSON.stringify(e)) as object,
-      at,
-    })),
-  });
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+
+/** A tasks row as PostgreSQL's to_jsonb gives it (snake_case columns). */
+function taskFromJson(j: Record<string, unknown>): TaskRow {
+  return {
+    id: j.id as string,
+    runId: j.run_id as string,
+    nodeId: j.node_id as string,
+    transition: Number(j.transition),
+    kind: j.kind as string,
+    status: j.status as TaskStatus,
+    runAt: date(j.run_at)!,
+    attempt: Number(j.attempt),
+    priority: Number(j.priority),
+    leaseMs: Number(j.lease_ms),
+    leaseOwner: (j.lease_owner as string | null) ?? null,
+    leaseExpiresAt: date(j.lease_expires_at),
+    scheduledAt: date(j.scheduled_at)!,
+    scheduleDeadline: date(j.schedule_deadline),
+    places: (j.places as number[]) ?? [],
+    consumeOnFire: j.consume_on_fire === true,
+    heartbeat: j.heartbeat ?? null,
+    lastError: j.last_error ?? null,
+    childRunId: (j.child_run_id as string | null) ?? null,
+    createdAt: date(j.created_at)!,
+  };
 }
 
-/** One run inside one transaction: local state, events to append, and the version's net. */
+function taskToJson(t: TaskRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    run_id: t.runId,
+    node_id: t.nodeId,
+    transition: t.transition,
+    kind: t.kind,
+    status: t.status,
+    run_at: t.runAt.toISOString(),
+    attempt: t.attempt,
+    priority: t.priority,
+    lease_ms: t.leaseMs,
+    lease_owner: t.leaseOwner,
+    lease_expires_at: t.leaseExpiresAt?.toISOString() ?? null,
+    scheduled_at: t.scheduledAt.toISOString(),
+    schedule_deadline: t.scheduleDeadline?.toISOString() ?? null,
+    places: t.places,
+    consume_on_fire: t.consumeOnFire,
+    heartbeat: t.heartbeat ?? null,
+    last_error: t.lastError ?? null,
+    child_run_id: t.childRunId,
+    created_at: t.createdAt.toISOString(),
+  };
+}
+
+/**
+ * One run inside one transaction: its locked row, its open tasks, the events to append and the
+ * task rows to write, all in memory. Nothing is written until flush(), which writes the run, its
+ * events and its tasks in ONE statement (or, for a batch of runs, one statement for all of them).
+ */
 class RunTx {
   readonly events: EngineEvent[] = [];
   readonly state: FoldedRun;
   readonly now: Date;
-  private open: TaskRow[] | null = null;
+  /** Tasks of the run this transaction knows: the open ones loaded with the lock, and new ones. */
+  private readonly tasks = new Map<string, TaskRow>();
+  private readonly inserted = new Set<string>();
+  private readonly changed = new Set<string>();
+  /** Something was withdrawn (running plugins must look at their leases). */
+  withdrew = false;
+  /**
+   * Optimistic mode (no lock held): the run's sequence number when it was read. The write
+   * applies only if it is unchanged, that is if nothing happened to the run in between.
+   */
+  expectedSeq: number | null = null;
   /** Child runs finished inside this transaction, to complete their parent tasks. */
   readonly finishedChildren: Array<{ taskId: string; ok: boolean; variables: Record<string, unknown>; failure?: Failure }> = [];
 
@@ -74,9 +149,11 @@ class RunTx {
     readonly deps: EngineDeps,
     readonly run: RunRow,
     readonly v: LoadedVersion,
+    open: TaskRow[],
   ) {
     this.state = { status: run.status, marking: [...run.marking], variables: { ...run.variables }, tasks: {} };
     this.now = deps.now();
+    for (const t of open) this.tasks.set(t.id, t);
   }
 
   emit(e: EngineEvent): void {
@@ -84,54 +161,189 @@ class RunTx {
     applyEvent(this.state, e);
   }
 
-  async openTasks(): Promise<TaskRow[]> {
-    this.open ??= await this.tx.task.findMany({ where: { runId: this.run.id, status: { in: [...OPEN] } }, orderBy: { createdAt: "asc" } });
-    return this.open;
+  openTasks(): TaskRow[] {
+    return [...this.tasks.values()].filter(isOpen);
   }
 
-  invalidate(): void {
-    this.open = null;
+  task(id: string): TaskRow | undefined {
+    return this.tasks.get(id);
   }
 
-  /** Writes the run's new state and its events: one UPDATE (which also takes the sequence numbers) and one INSERT. */
-  async flush(): Promise<void> {
-    if (!this.events.length) return;
-    const n = this.events.length;
-    const terminal = ["completed", "failed", "cancelled"].includes(this.state.status);
-    const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
-    const error = failed && failed.type === "RunFailed" ? JSON.stringify(failed.failure) : null;
-    const rows = await this.tx.$queryRaw<{ last_seq: number }[]>`
-      UPDATE runs SET last_seq = last_seq + ${n}, updated_at = ${this.now},
-        status = ${this.state.status}::"RunStatus",
-        marking = ${JSON.stringify(this.state.marking)}::jsonb,
-        variables = ${JSON.stringify(this.state.variables)}::jsonb,
-        completed_at = CASE WHEN ${terminal} THEN ${this.now}::timestamptz ELSE completed_at END,
-        error = COALESCE(${error}::jsonb, error)
-      WHERE id = ${this.run.id}::uuid RETURNING last_seq`;
-    await insertEvents(this.tx, this.run.id, Number(rows[0]!.last_seq), this.events, this.now);
+  addTask(t: TaskRow): void {
+    this.tasks.set(t.id, t);
+    this.inserted.add(t.id);
+  }
+
+  updateTask(id: string, change: Partial<TaskRow>): TaskRow {
+    const t = this.tasks.get(id);
+    if (!t) throw new Error(`task ${id} is not held by this transaction`);
+    Object.assign(t, change);
+    if (!this.inserted.has(id)) this.changed.add(id);
+    return t;
+  }
+
+  get dirty(): boolean {
+    return this.events.length > 0 || this.inserted.size > 0 || this.changed.size > 0;
+  }
+
+  /** Takes what is to be written and clears it (the in-memory state stays). */
+  drain(): FlushPart {
+    const part: FlushPart = {
+      run: {
+        id: this.run.id,
+        expected: this.expectedSeq,
+        n: this.events.length,
+        status: this.state.status,
+        marking: this.state.marking,
+        variables: this.state.variables,
+        terminal: ["completed", "failed", "cancelled"].includes(this.state.status),
+        error: (() => {
+          const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
+          return failed && failed.type === "RunFailed" ? failed.failure : null;
+        })(),
+      },
+      events: this.events.map((e, i) => ({ run_id: this.run.id, i: i + 1, type: e.type, node_id: "nodeId" in e ? (e.nodeId ?? null) : null, task_id: "taskId" in e ? e.taskId : null, attempt: "attempt" in e ? e.attempt : null, payload: e })),
+      inserts: [...this.inserted].map((id) => taskToJson(this.tasks.get(id)!)),
+      updates: [...this.changed].map((id) => taskToJson(this.tasks.get(id)!)),
+      notifyTasks: [...this.inserted, ...this.changed].some((id) => this.tasks.get(id)!.status === "ready"),
+      withdrewIn: this.withdrew ? this.run.id : null,
+    };
     this.events.length = 0;
+    this.inserted.clear();
+    this.changed.clear();
+    this.withdrew = false;
+    return part;
+  }
+
+  async flush(): Promise<void> {
+    await flushRuns(this.tx, [this], this.now);
   }
 }
 
-async function lockRun(tx: Tx, runId: string): Promise<RunRow> {
-  const rows = await tx.$queryRaw<Array<{ id: string; version_id: string; status: RunStatus; marking: number[]; variables: Record<string, unknown>; parent_run_id: string | null; parent_task_id: string | null }>>`
-    SELECT id, version_id, status, marking, variables, parent_run_id, parent_task_id FROM runs WHERE id = ${runId}::uuid FOR UPDATE`;
-  const r = rows[0];
-  if (!r) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
-  return { id: r.id, versionId: r.version_id, status: r.status, marking: r.marking, variables: r.variables, parentRunId: r.parent_run_id, parentTaskId: r.parent_task_id };
+type FlushPart = {
+  run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; error: Failure | null };
+  events: Array<Record<string, unknown>>;
+  inserts: Array<Record<string, unknown>>;
+  updates: Array<Record<string, unknown>>;
+  notifyTasks: boolean;
+  withdrewIn: string | null;
+};
+
+/**
+ * Writes what the given runs changed in ONE statement: each run's row (which also takes the
+ * events' sequence numbers), the events, new tasks and changed tasks, and the NOTIFYs (ready
+ * work for workers; withdrawn work for the workers running it).
+ */
+const FLUSH_SQL = `
+    WITH r AS (
+      UPDATE runs SET last_seq = runs.last_seq + x.n, updated_at = $1::timestamptz, status = x.status::"RunStatus",
+        marking = x.marking, variables = x.variables,
+        completed_at = CASE WHEN x.terminal THEN $1::timestamptz ELSE runs.completed_at END,
+        error = COALESCE(x.error, runs.error)
+      FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, expected int, n int, status text, marking jsonb, variables jsonb, terminal boolean, error jsonb)
+      WHERE runs.id = x.id AND (x.expected IS NULL OR runs.last_seq = x.expected)
+        AND runs.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($2::jsonb) AS j))
+      RETURNING runs.id, runs.last_seq, x.n
+    ), e AS (
+      INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
+      SELECT x.run_id, r.last_seq - r.n + x.i, x.type, x.node_id, x.task_id, x.attempt, x.payload, $1::timestamptz
+      FROM jsonb_to_recordset($3::jsonb) AS x(run_id uuid, i int, type text, node_id text, task_id uuid, attempt int, payload jsonb)
+      JOIN r ON r.id = x.run_id
+    ), ins AS (
+      INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM r)
+    ), upd AS (
+      UPDATE tasks SET status = u.status, run_at = u.run_at, attempt = u.attempt, lease_owner = u.lease_owner,
+        lease_expires_at = u.lease_expires_at, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
+      FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
+      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM r)
+        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
+    )
+    SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM r) AS applied,
+      (CASE WHEN $6::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
+      (SELECT count(pg_notify('petrel_runs', w)) FROM jsonb_array_elements_text($7::jsonb) AS w)::int AS runs_notified`;
+
+/** `run`: the hot path's statement runner, when the write is outside a transaction. */
+async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: FastQuery): Promise<Set<string>> {
+  const parts = rts.filter((rt) => rt.dirty).map((rt) => rt.drain());
+  if (!parts.length) return new Set();
+  const runs = JSON.stringify(parts.map((p) => p.run));
+  const events = JSON.stringify(parts.flatMap((p) => p.events));
+  const inserts = JSON.stringify(parts.flatMap((p) => p.inserts));
+  const updates = JSON.stringify(parts.flatMap((p) => p.updates));
+  const notify = parts.some((p) => p.notifyTasks);
+  const withdrawn = JSON.stringify(parts.flatMap((p) => (p.withdrewIn ? [p.withdrewIn] : [])));
+  const params = [now, runs, events, inserts, updates, notify, withdrawn];
+  const [row] = run ? await run<{ applied: string[] }>("petrel_flush", FLUSH_SQL, params) : await tx.$queryRawUnsafe<Array<{ applied: string[] }>>(FLUSH_SQL, ...params);
+  return new Set(row?.applied ?? []);
+}
+
+/** Runs locked by each transaction: one in-memory state per run, however often it is opened. */
+const held = new WeakMap<Tx, Map<string, RunTx>>();
+
+type RunJson = { id: string; version_id: string; status: RunStatus; marking: number[]; variables: Record<string, unknown>; parent_run_id: string | null; parent_task_id: string | null };
+
+/**
+ * Locks runs (in id order, so that two batches never deadlock on each other) and loads their open
+ * tasks: two statements however many runs. The tasks are read after the lock is held, so that
+ * they include every change committed before it.
+ */
+function heldBy(tx: Tx): Map<string, RunTx> {
+  let known = held.get(tx);
+  if (!known) held.set(tx, (known = new Map()));
+  return known;
+}
+
+async function lockRuns(tx: Tx, deps: EngineDeps, runIds: string[]): Promise<Map<string, RunTx>> {
+  const known = heldBy(tx);
+  const out = new Map<string, RunTx>();
+  const wanted = [...new Set(runIds)].sort();
+  for (const id of wanted) if (known.has(id)) out.set(id, known.get(id)!);
+  const fresh = wanted.filter((id) => !known.has(id));
+  if (!fresh.length) return out;
+  const ids = JSON.stringify(fresh);
+  const rows = await tx.$queryRaw<RunJson[]>`
+    SELECT id, version_id, status, marking, variables, parent_run_id, parent_task_id FROM runs
+    WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)::uuid)) ORDER BY id FOR UPDATE`;
+  const open = rows.length
+    ? await tx.$queryRaw<Array<{ t: Record<string, unknown> }>>`
+        SELECT to_jsonb(t) AS t FROM tasks t
+        WHERE t.run_id = ANY (ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)::uuid)) AND t.status IN ('ready', 'leased', 'waiting')
+        ORDER BY t.created_at, t.id`
+    : [];
+  const byRun = new Map<string, TaskRow[]>();
+  for (const { t } of open) {
+    const row = taskFromJson(t);
+    byRun.set(row.runId, [...(byRun.get(row.runId) ?? []), row]);
+  }
+  for (const r of rows) {
+    const v = await loadVersion(tx, r.version_id);
+    const run: RunRow = { id: r.id, versionId: r.version_id, status: r.status, marking: r.marking, variables: r.variables, parentRunId: r.parent_run_id, parentTaskId: r.parent_task_id };
+    const rt = new RunTx(tx, deps, run, v, byRun.get(r.id) ?? []);
+    known.set(r.id, rt);
+    out.set(r.id, rt);
+  }
+  return out;
+}
+
+/**
+ * An engine operation: one transaction (retried after a deadlock) that ends by writing every run
+ * it touched — one statement for all of them.
+ */
+async function engineTx<T>(deps: EngineDeps, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTx(deps.prisma, async (tx) => {
+    const result = await fn(tx);
+    await flushRuns(tx, [...heldBy(tx).values()], deps.now());
+    return result;
+  });
 }
 
 async function openRun(tx: Tx, deps: EngineDeps, runId: string): Promise<RunTx> {
-  const run = await lockRun(tx, runId);
-  const v = await loadVersion(tx, run.versionId);
-  return new RunTx(tx, deps, run, v);
+  const rt = (await lockRuns(tx, deps, [runId])).get(runId);
+  if (!rt) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
+  return rt;
 }
 
 const places = (arcs: Transition["inputs"]) => arcs.flatMap((a) => Array<number>(a.weight).fill(a.place));
-
-async function notifyTasks(tx: Tx): Promise<void> {
-  await tx.$executeRaw`SELECT pg_notify(${TASKS_CHANNEL}, '')`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Starting runs
@@ -159,7 +371,8 @@ async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Prom
       createdAt: now,
     },
   });
-  const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: args.parent?.runId ?? null, parentTaskId: args.parent?.taskId ?? null }, v);
+  const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: args.parent?.runId ?? null, parentTaskId: args.parent?.taskId ?? null }, v, []);
+  heldBy(tx).set(id, rt);
   rt.emit({ type: "RunStarted", input: args.input, marking, set: args.input });
   await advance(rt);
   await rt.flush();
@@ -174,11 +387,10 @@ export type InTxHook = (tx: Tx, runId: string) => Promise<void>;
 
 /** Starts a run of a published version; returns its id. */
 export async function startRun(deps: EngineDeps, args: StartRunInput, hook?: InTxHook): Promise<string> {
-  return inTx(deps.prisma, async (tx) => {
+  return engineTx(deps, async (tx) => {
     const { runId, rt } = await startRunInTx(tx, deps, args);
     await settleChildren(rt);
     await hook?.(tx, runId);
-    await notifyTasks(tx);
     return runId;
   });
 }
@@ -237,12 +449,11 @@ function chooseInclusive(rt: RunTx, ti: number): number | Failure {
 async function withdrawTasks(rt: RunTx, tasks: TaskRow[], reason: string): Promise<void> {
   if (!tasks.length) return;
   const ids = tasks.map((t) => t.id);
-  await rt.tx.task.updateMany({ where: { id: { in: ids } }, data: { status: "cancelled", leaseOwner: null, leaseExpiresAt: null } });
+  for (const id of ids) rt.updateTask(id, { status: "cancelled", leaseOwner: null, leaseExpiresAt: null });
+  rt.withdrew = true;
   rt.emit({ type: "TasksWithdrawn", taskIds: ids, reason });
   // Child runs of withdrawn sub-workflow tasks are cancelled too.
   for (const t of tasks) if (t.childRunId) await cancelInTx(rt.tx, rt.deps, t.childRunId, `its parent's step "${t.nodeId}" was withdrawn`);
-  rt.invalidate();
-  await rt.tx.$executeRaw`SELECT pg_notify(${RUNS_CHANNEL}, ${rt.run.id})`;
 }
 
 /** Fires an automatic transition; withdraws tasks whose tokens a reset took. */
@@ -253,8 +464,8 @@ async function fireNow(rt: RunTx, ti: number): Promise<void> {
 }
 
 async function withdrawHolding(rt: RunTx, placeSet: Set<number>, reason: string): Promise<void> {
-  const open = await rt.openTasks();
-  await withdrawTasks(rt, open.filter((task) => (task.places as number[]).some((p) => placeSet.has(p))), reason);
+  const open = rt.openTasks();
+  await withdrawTasks(rt, open.filter((task) => task.places.some((p) => placeSet.has(p))), reason);
 }
 
 function taskKindOf(node: WorkflowNode): TaskKind {
@@ -290,6 +501,10 @@ function timerDue(node: WorkflowNode, now: Date): Date {
   return new Date(now.getTime() + ms);
 }
 
+function newTask(rt: RunTx, t: Pick<TaskRow, "id" | "nodeId" | "transition" | "kind" | "status" | "runAt" | "leaseMs" | "places"> & Partial<TaskRow>): TaskRow {
+  return { runId: rt.run.id, attempt: 0, priority: 0, leaseOwner: null, leaseExpiresAt: null, scheduledAt: rt.now, scheduleDeadline: null, consumeOnFire: false, heartbeat: null, lastError: null, childRunId: null, createdAt: rt.now, ...t };
+}
+
 async function schedule(rt: RunTx, ti: number, consumeOnFire: boolean): Promise<void> {
   const t = rt.v.net.transitions[ti]!;
   const node = nodeOf(rt, ti);
@@ -298,29 +513,25 @@ async function schedule(rt: RunTx, ti: number, consumeOnFire: boolean): Promise<
   const consumed = places(t.inputs);
   const runAt = kind === "timer" ? timerDue(node, rt.now) : rt.now;
   const timeouts = timeoutsOf(node.timeouts);
-  await rt.tx.task.create({
-    data: {
+  rt.addTask(
+    newTask(rt, {
       id,
-      runId: rt.run.id,
       nodeId: node.id,
       transition: ti,
       kind,
       status: kind === "activity" || kind === "timer" ? "ready" : "waiting",
       runAt,
-      scheduledAt: rt.now,
       scheduleDeadline: timeouts.scheduleToCloseMs ? new Date(rt.now.getTime() + timeouts.scheduleToCloseMs) : null,
       leaseMs: leaseMs(timeouts),
       places: consumed,
       consumeOnFire,
-      createdAt: rt.now,
-    },
-  });
+    }),
+  );
   rt.emit({ type: "NodeScheduled", nodeId: node.id, taskId: id, kind, transition: ti, runAt: runAt.toISOString(), consumed, consumeOnFire });
-  rt.invalidate();
   const name = signalNameOf(node);
   if (name) {
     const waiting = await rt.tx.signal.findFirst({ where: { runId: rt.run.id, name, consumedAt: null }, orderBy: { receivedAt: "asc" } });
-    if (waiting) await deliverSignal(rt, await rt.tx.task.findUniqueOrThrow({ where: { id } }), waiting);
+    if (waiting) await deliverSignal(rt, rt.task(id)!, waiting);
   }
   if (kind === "child") await startChild(rt, node, id);
 }
@@ -333,14 +544,13 @@ async function startChild(rt: RunTx, node: WorkflowNode, taskId: string): Promis
   const version = wf
     ? await rt.tx.workflowVersion.findFirst({ where: { workflowId: wf.id, ...(pinned ? { version: pinned } : {}) }, orderBy: { version: "desc" }, select: { id: true } })
     : null;
-  const task = await rt.tx.task.findUniqueOrThrow({ where: { id: taskId } });
+  const task = rt.task(taskId)!;
   if (!version) {
     await failInRun(rt, task, { type: "ChildWorkflowMissing", message: `Workflow "${ref}"${pinned ? ` version ${pinned}` : ""} is not published.`, nonRetryable: true }, task.attempt);
     return;
   }
   const child = await startRunInTx(rt.tx, rt.deps, { versionId: version.id, input: rt.state.variables, parent: { runId: rt.run.id, taskId } });
-  await rt.tx.task.update({ where: { id: taskId }, data: { childRunId: child.runId } });
-  rt.invalidate();
+  rt.updateTask(taskId, { childRunId: child.runId });
   if (child.rt.state.status === "completed") rt.finishedChildren.push({ taskId, ok: true, variables: child.rt.state.variables });
   else if (child.rt.state.status === "failed") rt.finishedChildren.push({ taskId, ok: false, variables: {}, failure: { type: "ChildRunFailed", message: `The sub-workflow run ${child.runId} failed.`, nonRetryable: true } });
 }
@@ -365,7 +575,7 @@ async function advance(rt: RunTx): Promise<void> {
         progressed = true;
       } else if (ACTIVITY_KINDS.has(node.kind)) {
         if (rt.v.raceNodes.has(node.id)) {
-          const open = await rt.openTasks();
+          const open = rt.openTasks();
           if (open.some((task) => task.nodeId === node.id && task.transition === ti)) continue;
           await schedule(rt, ti, true);
         } else {
@@ -385,7 +595,7 @@ async function advance(rt: RunTx): Promise<void> {
 
 async function checkEnd(rt: RunTx): Promise<void> {
   if (rt.state.status !== "running" && rt.state.status !== "paused") return;
-  const open = await rt.openTasks();
+  const open = rt.openTasks();
   if (open.length) return;
   const m = rt.state.marking;
   const final = m.some((n) => n > 0) && m.every((n, p) => n === 0 || rt.v.sinkMask[p]);
@@ -400,7 +610,7 @@ async function checkEnd(rt: RunTx): Promise<void> {
 
 /** Fails the run: withdraws open work, starts compensation, cancels children, tells the parent. */
 async function failRun(rt: RunTx, failure: Failure): Promise<void> {
-  await withdrawTasks(rt, await rt.openTasks(), "the run failed");
+  await withdrawTasks(rt, rt.openTasks(), "the run failed");
   rt.emit({ type: "RunFailed", failure });
   await scheduleNextCompensation(rt);
   await notifyParent(rt, false, failure);
@@ -412,6 +622,7 @@ async function failRun(rt: RunTx, failure: Failure): Promise<void> {
  * fails (after its retries) is recorded and the next one still runs.
  */
 async function scheduleNextCompensation(rt: RunTx): Promise<void> {
+  await rt.flush(); // what follows reads this run's history and tasks
   const stored = await rt.tx.runEvent.findMany({ where: { runId: rt.run.id, type: "TaskCompleted" }, orderBy: { seq: "asc" }, select: { payload: true } });
   const completed = [...stored.map((e) => e.payload as EngineEvent), ...rt.events].filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
   const due = completed.map((e) => rt.v.nodes.get(e.nodeId)?.compensate).filter((h): h is string => !!h).reverse();
@@ -419,21 +630,21 @@ async function scheduleNextCompensation(rt: RunTx): Promise<void> {
   const handler = due[already];
   if (!handler) return;
   const id = randomUUID();
-  await rt.tx.task.create({ data: { id, runId: rt.run.id, nodeId: handler, transition: -1, kind: "compensation", status: "ready", runAt: rt.now, scheduledAt: rt.now, leaseMs: leaseMs(timeoutsOf(rt.v.nodes.get(handler)?.timeouts)), places: [], createdAt: rt.now } });
+  rt.addTask(newTask(rt, { id, nodeId: handler, transition: -1, kind: "compensation", status: "ready", runAt: rt.now, leaseMs: leaseMs(timeoutsOf(rt.v.nodes.get(handler)?.timeouts)), places: [] }));
   rt.emit({ type: "NodeScheduled", nodeId: handler, taskId: id, kind: "compensation", transition: -1, runAt: rt.now.toISOString(), consumed: [], consumeOnFire: false });
-  rt.invalidate();
 }
 
 async function notifyParent(rt: RunTx, ok: boolean, failure?: Failure): Promise<void> {
   const { parentRunId, parentTaskId } = rt.run;
   if (!parentRunId || !parentTaskId) return;
   // The parent may be the caller of this very transaction (a child finished at once): it settles it.
-  const parentRow = await rt.tx.task.findUnique({ where: { id: parentTaskId }, select: { childRunId: true, status: true } });
+  const heldParent = heldBy(rt.tx).get(parentRunId);
+  const parentRow = heldParent ? heldParent.task(parentTaskId) : await rt.tx.task.findUnique({ where: { id: parentTaskId }, select: { childRunId: true, status: true } });
   if (!parentRow || parentRow.childRunId !== rt.run.id) return;
   await rt.flush();
   const parent = await openRun(rt.tx, rt.deps, parentRunId);
-  const task = await parent.tx.task.findUniqueOrThrow({ where: { id: parentTaskId } });
-  if (task.status !== "waiting") return;
+  const task = parent.task(parentTaskId);
+  if (!task || task.status !== "waiting") return;
   if (ok) await completeInRun(parent, task, { childRunId: rt.run.id, variables: rt.state.variables }, "TaskCompleted");
   else await failInRun(parent, task, { type: "ChildRunFailed", message: `The sub-workflow run ${rt.run.id} ${failure ? `failed: ${failure.message}` : "failed"}.`, nonRetryable: true }, task.attempt);
   await advance(parent);
@@ -444,13 +655,12 @@ async function notifyParent(rt: RunTx, ok: boolean, failure?: Failure): Promise<
 async function settleChildren(rt: RunTx): Promise<void> {
   while (rt.finishedChildren.length) {
     const c = rt.finishedChildren.shift()!;
-    const task = await rt.tx.task.findUniqueOrThrow({ where: { id: c.taskId } });
-    if (task.status !== "waiting") continue;
+    const task = rt.task(c.taskId);
+    if (!task || task.status !== "waiting") continue;
     if (c.ok) await completeInRun(rt, task, { variables: c.variables }, "TaskCompleted");
     else await failInRun(rt, task, c.failure!, task.attempt);
     await advance(rt);
   }
-  await rt.flush();
 }
 
 /** Variables a finished task sets: its declared outputs, taken from its result. */
@@ -466,23 +676,21 @@ function outputsOf(node: WorkflowNode, result: unknown): Record<string, unknown>
 /** Completes a task's transition inside an open run transaction. Returns false when its tokens are gone. */
 async function completeInRun(rt: RunTx, task: TaskRow, output: unknown, type: "TaskCompleted" | "TimerFired"): Promise<boolean> {
   if (task.kind === "compensation") {
-    await rt.tx.task.update({ where: { id: task.id }, data: { status: "done", leaseOwner: null, leaseExpiresAt: null } });
-    rt.invalidate();
+    rt.updateTask(task.id, { status: "done", leaseOwner: null, leaseExpiresAt: null });
     rt.emit({ type: "TaskCompleted", nodeId: task.nodeId, taskId: task.id, attempt: task.attempt, transition: -1, output: output ?? null });
     await scheduleNextCompensation(rt);
     return true;
   }
   const t = rt.v.net.transitions[task.transition]!;
   const node = rt.v.nodes.get(task.nodeId)!;
-  const held = task.places as number[];
+  const held = task.places;
   if (task.consumeOnFire && !held.every((p) => (rt.state.marking[p] ?? 0) > 0)) return false;
   const move = { consumed: task.consumeOnFire ? held : [], produced: places(t.outputs), ...(t.resets?.length ? { resets: t.resets } : {}), set: outputsOf(node, output) };
-  await rt.tx.task.update({ where: { id: task.id }, data: { status: "done", leaseOwner: null, leaseExpiresAt: null } });
-  rt.invalidate();
+  rt.updateTask(task.id, { status: "done", leaseOwner: null, leaseExpiresAt: null });
   if (type === "TimerFired") rt.emit({ type, nodeId: node.id, taskId: task.id, transition: task.transition, ...move });
   else rt.emit({ type, nodeId: node.id, taskId: task.id, attempt: task.attempt, transition: task.transition, output: output ?? null, ...move });
   if (task.consumeOnFire) {
-    const rivals = (await rt.openTasks()).filter((o) => o.consumeOnFire && (o.places as number[]).some((p) => held.includes(p)));
+    const rivals = rt.openTasks().filter((o) => o.consumeOnFire && o.places.some((p) => held.includes(p)));
     await withdrawTasks(rt, rivals, `"${node.label ?? node.id}" happened first`);
   }
   if (t.resets?.length) await withdrawHolding(rt, new Set(t.resets), "cancelled by a cancel region or a terminate end");
@@ -491,8 +699,7 @@ async function completeInRun(rt: RunTx, task: TaskRow, output: unknown, type: "T
 
 /** A final failure of a task: along an error edge when drawn, else the run fails. */
 async function failInRun(rt: RunTx, task: TaskRow, failure: Failure, attempt: number): Promise<void> {
-  await rt.tx.task.update({ where: { id: task.id }, data: { status: "failed", leaseOwner: null, leaseExpiresAt: null, lastError: failure as object } });
-  rt.invalidate();
+  rt.updateTask(task.id, { status: "failed", leaseOwner: null, leaseExpiresAt: null, lastError: failure });
   rt.emit({ type: "TaskFailed", nodeId: task.nodeId, taskId: task.id, attempt, failure, final: true });
   if (task.kind === "compensation") {
     await scheduleNextCompensation(rt);
@@ -503,7 +710,7 @@ async function failInRun(rt: RunTx, task: TaskRow, failure: Failure, attempt: nu
   const errorTi = rt.v.net.transitions.findIndex((x) => x.origin.nodeId === task.nodeId && isErrorTransition(rt, x) && x.inputs[0]?.place === input);
   if (errorTi >= 0) {
     const et = rt.v.net.transitions[errorTi]!;
-    rt.emit({ type: "ErrorRouted", nodeId: task.nodeId, taskId: task.id, transition: errorTi, failure, consumed: task.consumeOnFire ? (task.places as number[]) : [], produced: places(et.outputs), set: { error: failure } });
+    rt.emit({ type: "ErrorRouted", nodeId: task.nodeId, taskId: task.id, transition: errorTi, failure, consumed: task.consumeOnFire ? task.places : [], produced: places(et.outputs), set: { error: failure } });
     return;
   }
   await failRun(rt, { ...failure, message: `"${rt.v.nodes.get(task.nodeId)?.label ?? task.nodeId}" failed: ${failure.message}` });
@@ -523,6 +730,36 @@ export type ClaimedTask = {
   variables: Record<string, unknown>;
 };
 
+const CLAIM_SQL = `
+    WITH picked AS (
+      SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id
+      WHERE t.status = 'ready' AND t.run_at <= $1::timestamptz
+        AND (r.status = 'running' OR (t.kind = 'compensation' AND r.status IN ('failed', 'cancelled')))
+      ORDER BY t.priority DESC, t.run_at, t.id
+      LIMIT $2::int
+      FOR UPDATE OF t SKIP LOCKED
+    ), leased AS (
+      UPDATE tasks SET status = 'leased', lease_owner = $3::text, attempt = tasks.attempt + 1,
+        lease_expires_at = $1::timestamptz + tasks.lease_ms * interval '1 millisecond'
+      FROM picked WHERE tasks.id = picked.id
+      RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at
+    ), counts AS (
+      SELECT run_id, count(*)::int AS n FROM leased GROUP BY run_id
+    ), bumped AS (
+      UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = $1::timestamptz
+      FROM counts WHERE runs.id = counts.run_id
+      RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id
+    ), numbered AS (
+      SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id
+      FROM leased l JOIN bumped b ON b.id = l.run_id
+    ), appended AS (
+      INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
+      SELECT run_id, seq, 'TaskStarted', node_id, id, attempt,
+        jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', $3::text), $1::timestamptz
+      FROM numbered
+    )
+    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id FROM numbered`;
+
 /**
  * Claims up to `limit` due tasks for `worker` in ONE statement: SKIP LOCKED lets many workers
  * claim at once without blocking each other or taking the same task (graphile-worker's getJobs is
@@ -532,35 +769,8 @@ export type ClaimedTask = {
  */
 export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
   const now = deps.now();
-  const rows = await deps.prisma.$queryRaw<Array<{ id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date; variables: Record<string, unknown>; version_id: string }>>`
-    WITH picked AS (
-      SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id
-      WHERE t.status = 'ready' AND t.run_at <= ${now}
-        AND (r.status = 'running' OR (t.kind = 'compensation' AND r.status IN ('failed', 'cancelled')))
-      ORDER BY t.priority DESC, t.run_at, t.id
-      LIMIT ${limit}
-      FOR UPDATE OF t SKIP LOCKED
-    ), leased AS (
-      UPDATE tasks SET status = 'leased', lease_owner = ${worker}, attempt = tasks.attempt + 1,
-        lease_expires_at = ${now}::timestamptz + tasks.lease_ms * interval '1 millisecond'
-      FROM picked WHERE tasks.id = picked.id
-      RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at
-    ), counts AS (
-      SELECT run_id, count(*)::int AS n FROM leased GROUP BY run_id
-    ), bumped AS (
-      UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = ${now}
-      FROM counts WHERE runs.id = counts.run_id
-      RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id
-    ), numbered AS (
-      SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id
-      FROM leased l JOIN bumped b ON b.id = l.run_id
-    ), appended AS (
-      INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
-      SELECT run_id, seq, 'TaskStarted', node_id, id, attempt,
-        jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', ${worker}::text), ${now}
-      FROM numbered
-    )
-    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id FROM numbered`;
+  type Claimed = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date; variables: Record<string, unknown>; version_id: string };
+  const rows = await fastQuery(deps.prisma)<Claimed>("petrel_claim", CLAIM_SQL, [now, limit, worker]);
   const claimed: ClaimedTask[] = [];
   for (const r of rows) {
     const v = await loadVersion(deps.prisma, r.version_id);
@@ -576,7 +786,7 @@ async function leasedTask(tx: Tx, deps: EngineDeps, c: LeaseCheck): Promise<{ rt
   const runId = c.runId ?? (await tx.task.findUnique({ where: { id: c.taskId }, select: { runId: true } }))?.runId;
   if (!runId) return null;
   const rt = await openRun(tx, deps, runId);
-  const task = await tx.task.findUnique({ where: { id: c.taskId } });
+  const task = rt.task(c.taskId);
   const now = deps.now();
   if (!task || task.runId !== runId) return null;
   if (task.status !== "leased" || task.leaseOwner !== c.worker || task.attempt !== c.attempt || !task.leaseExpiresAt || task.leaseExpiresAt <= now) return null;
@@ -585,30 +795,131 @@ async function leasedTask(tx: Tx, deps: EngineDeps, c: LeaseCheck): Promise<{ rt
 
 /** Completes an attempt in ONE transaction. False when the lease was lost (the result is dropped). */
 export async function completeTask(deps: EngineDeps, c: LeaseCheck & { output: unknown }): Promise<boolean> {
-  return inTx(deps.prisma, async (tx) => {
+  return engineTx(deps, async (tx) => {
     const held = await leasedTask(tx, deps, c);
     if (!held) return false;
     const { rt, task } = held;
     const ok = await completeInRun(rt, task, c.output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
     if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
     await advance(rt);
-    await rt.flush();
     await settleChildren(rt);
-    await notifyTasks(tx);
     return true;
+  });
+}
+
+export type Completion = LeaseCheck & { output: unknown; runId: string };
+
+/** Thrown by the stand-in transaction of an optimistic completion when it would need the database. */
+class NeedsLock extends Error {}
+
+/** A stand-in for a transaction that refuses every use: the optimistic path must not touch the database. */
+function noDatabase(): Tx {
+  return new Proxy({} as Tx, {
+    get(_, prop) {
+      if (prop === "then") return undefined;
+      throw new NeedsLock(`an optimistic completion needed the database (${String(prop)})`);
+    },
+  });
+}
+
+/**
+ * The workers' hot path: completes attempts in TWO statements and no transaction. One statement
+ * reads the runs with their open tasks; the token game is played in memory; one statement writes
+ * every run whose sequence number has not moved since the read (a run that changed in between,
+ * or a completion that needs more than its own run — a signal inbox, a sub-workflow, a
+ * compensation — goes through the locking path instead). Returns, per completion, whether its
+ * lease still held.
+ */
+const READ_RUNS_SQL = `
+    SELECT r.id, r.version_id, r.status, r.marking, r.variables, r.parent_run_id, r.parent_task_id, r.last_seq,
+      COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
+        WHERE t.run_id = r.id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) AS open
+    FROM runs r WHERE r.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid))`;
+
+export async function completeTasks(deps: EngineDeps, items: Completion[]): Promise<boolean[]> {
+  const now = deps.now();
+  const ids = JSON.stringify([...new Set(items.map((c) => c.runId))]);
+  const run = fastQuery(deps.prisma);
+  const rows = await run<RunJson & { last_seq: number; open: Array<Record<string, unknown>> }>("petrel_read_runs", READ_RUNS_SQL, [ids]);
+  const byRun = new Map<string, RunTx>();
+  for (const r of rows) {
+    const v = await loadVersion(deps.prisma, r.version_id);
+    const tx = noDatabase();
+    const run: RunRow = { id: r.id, versionId: r.version_id, status: r.status, marking: r.marking, variables: r.variables, parentRunId: r.parent_run_id, parentTaskId: r.parent_task_id };
+    const rt = new RunTx(tx, deps, run, v, r.open.map(taskFromJson));
+    rt.expectedSeq = Number(r.last_seq);
+    heldBy(tx).set(r.id, rt);
+    byRun.set(r.id, rt);
+  }
+  const results: Array<boolean | undefined> = items.map(() => undefined);
+  const locked = new Set<string>(); // runs that need the locking path
+  for (const [i, c] of items.entries()) {
+    const rt = byRun.get(c.runId);
+    if (!rt || locked.has(c.runId)) continue;
+    const task = rt.task(c.taskId);
+    if (!task || task.status !== "leased" || task.leaseOwner !== c.worker || task.attempt !== c.attempt || !task.leaseExpiresAt || task.leaseExpiresAt <= now) {
+      results[i] = false;
+      continue;
+    }
+    try {
+      const ok = await completeInRun(rt, task, c.output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
+      if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
+      await advance(rt);
+      await settleChildren(rt);
+      if (rt.finishedChildren.length) throw new NeedsLock("a child run finished");
+      results[i] = true;
+    } catch (error) {
+      if (!(error instanceof NeedsLock)) throw error;
+      locked.add(c.runId);
+    }
+  }
+  const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id));
+  const applied = await flushRuns(deps.prisma, writable, now, run);
+  const retry = items.map((c, i) => ({ c, i })).filter(({ c, i }) => byRun.has(c.runId) && (locked.has(c.runId) || (results[i] === true && !applied.has(c.runId))));
+  if (retry.length) {
+    const again = await completeTasksLocked(deps, retry.map(({ c }) => c));
+    retry.forEach(({ i }, k) => (results[i] = again[k]!));
+  }
+  // A run that is gone: its task is gone with it.
+  return results.map((r) => r ?? false);
+}
+
+/**
+ * Completes many attempts in ONE transaction: their runs are locked together (in id order), each
+ * completion is checked against its lease and played on its run in memory, and everything is
+ * written by one statement at the end. Returns, per completion, whether its lease still held.
+ * Throws when any of them fails; the caller then completes them one by one.
+ */
+async function completeTasksLocked(deps: EngineDeps, items: Completion[]): Promise<boolean[]> {
+  return engineTx(deps, async (tx) => {
+    await lockRuns(tx, deps, items.map((c) => c.runId));
+    const results: boolean[] = [];
+    for (const c of items) {
+      const held = await leasedTask(tx, deps, c);
+      if (!held) {
+        results.push(false);
+        continue;
+      }
+      const { rt, task } = held;
+      const ok = await completeInRun(rt, task, c.output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
+      if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
+      await advance(rt);
+      await settleChildren(rt);
+      results.push(true);
+    }
+    return results;
   });
 }
 
 /** Records a failed attempt: a retry after backoff, or the final failure. False when the lease was lost. */
 export async function failTask(deps: EngineDeps, c: LeaseCheck & { failure: Failure }): Promise<boolean> {
-  return inTx(deps.prisma, async (tx) => {
+  return engineTx(deps, async (tx) => {
     const held = await leasedTask(tx, deps, c);
     if (!held) return false;
     const { rt, task } = held;
     await retryOrFail(rt, task, c.failure, c.attempt);
     await advance(rt);
     await settleChildren(rt);
-    await notifyTasks(tx);
     return true;
   });
 }
@@ -619,10 +930,9 @@ async function retryOrFail(rt: RunTx, task: TaskRow, failure: Failure, attempt: 
   const runAt = new Date(rt.now.getTime() + backoffMs(policy, attempt + 1));
   const withinDeadline = !task.scheduleDeadline || runAt < task.scheduleDeadline;
   if (shouldRetry(policy, failure, attempt) && withinDeadline) {
-    await rt.tx.task.update({ where: { id: task.id }, data: { status: "ready", runAt, leaseOwner: null, leaseExpiresAt: null, lastError: failure as object } });
+    rt.updateTask(task.id, { status: "ready", runAt, leaseOwner: null, leaseExpiresAt: null, lastError: failure });
     rt.emit({ type: "TaskFailed", nodeId: task.nodeId, taskId: task.id, attempt, failure, final: false });
     rt.emit({ type: "RetryScheduled", nodeId: task.nodeId, taskId: task.id, attempt, runAt: runAt.toISOString() });
-    rt.invalidate();
     return;
   }
   const final = withinDeadline ? failure : { type: "ScheduleToCloseTimeout", message: `Not done within its schedule-to-close timeout (last failure: ${failure.message})`, nonRetryable: true };
@@ -631,27 +941,26 @@ async function retryOrFail(rt: RunTx, task: TaskRow, failure: Failure, attempt: 
 
 /** Gives a lease back (the worker is stopping): the task returns to the queue at once. */
 export async function releaseTask(deps: EngineDeps, c: LeaseCheck): Promise<boolean> {
-  return inTx(deps.prisma, async (tx) => {
+  return engineTx(deps, async (tx) => {
     const held = await leasedTask(tx, deps, c);
     if (!held) return false;
     const { rt, task } = held;
-    await tx.task.update({ where: { id: task.id }, data: { status: "ready", runAt: rt.now, leaseOwner: null, leaseExpiresAt: null } });
+    rt.updateTask(task.id, { status: "ready", runAt: rt.now, leaseOwner: null, leaseExpiresAt: null });
     rt.emit({ type: "TaskLeaseExpired", nodeId: task.nodeId, taskId: task.id, attempt: task.attempt });
     await rt.flush();
-    await notifyTasks(tx);
     return true;
   });
 }
 
 /** Extends the lease (by the heartbeat timeout) and records the progress. False when the lease was lost. */
 export async function heartbeatTask(deps: EngineDeps, c: LeaseCheck & { details: unknown }): Promise<boolean> {
-  return inTx(deps.prisma, async (tx) => {
+  return engineTx(deps, async (tx) => {
     const held = await leasedTask(tx, deps, c);
     if (!held) return false;
     const { rt, task } = held;
     const node = rt.v.nodes.get(task.nodeId)!;
     const leaseExpiresAt = new Date(rt.now.getTime() + leaseMs(timeoutsOf(node.timeouts)));
-    await tx.task.update({ where: { id: task.id }, data: { leaseExpiresAt, heartbeat: (c.details ?? null) as object } });
+    rt.updateTask(task.id, { leaseExpiresAt, heartbeat: c.details ?? null });
     rt.emit({ type: "TaskHeartbeat", nodeId: task.nodeId, taskId: task.id, attempt: task.attempt, details: c.details ?? null });
     await rt.flush();
     return true;
@@ -667,15 +976,14 @@ export async function reapExpiredLeases(deps: EngineDeps, limit = 50): Promise<n
   const expired = await deps.prisma.task.findMany({ where: { status: "leased", leaseExpiresAt: { lte: now } }, select: { id: true }, take: limit });
   let reaped = 0;
   for (const { id } of expired) {
-    const done = await inTx(deps.prisma, async (tx) => {
+    const done = await engineTx(deps, async (tx) => {
       const first = await tx.task.findUnique({ where: { id }, select: { runId: true } });
       if (!first) return false;
       const rt = await openRun(tx, deps, first.runId);
-      const task = await tx.task.findUniqueOrThrow({ where: { id } });
-      if (task.status !== "leased" || !task.leaseExpiresAt || task.leaseExpiresAt > rt.now) return false;
+      const task = rt.task(id);
+      if (!task || task.status !== "leased" || !task.leaseExpiresAt || task.leaseExpiresAt > rt.now) return false;
       rt.emit({ type: "TaskLeaseExpired", nodeId: task.nodeId, taskId: task.id, attempt: task.attempt });
-      await tx.task.update({ where: { id }, data: { status: "ready", runAt: rt.now, leaseOwner: null, leaseExpiresAt: null } });
-      rt.invalidate();
+      rt.updateTask(id, { status: "ready", runAt: rt.now, leaseOwner: null, leaseExpiresAt: null });
       const node = rt.v.nodes.get(task.nodeId)!;
       const timeout: Failure = { type: "StartToCloseTimeout", message: `The attempt did not finish or heartbeat in time (lease of ${leaseMs(timeoutsOf(node.timeouts))} ms).`, nonRetryable: false };
       const policy = retryPolicyOf(node.retry);
@@ -684,8 +992,7 @@ export async function reapExpiredLeases(deps: EngineDeps, limit = 50): Promise<n
         await advance(rt);
       }
       await settleChildren(rt);
-      await notifyTasks(tx);
-      return true;
+        return true;
     });
     if (done) reaped++;
   }
@@ -698,17 +1005,16 @@ export async function reapExpiredLeases(deps: EngineDeps, limit = 50): Promise<n
 async function deliverSignal(rt: RunTx, task: TaskRow, signal: { id: string; name: string; payload: unknown }): Promise<boolean> {
   const node = rt.v.nodes.get(task.nodeId)!;
   const t = rt.v.net.transitions[task.transition]!;
-  const held = task.places as number[];
+  const held = task.places;
   if (task.consumeOnFire && !held.every((p) => (rt.state.marking[p] ?? 0) > 0)) return false;
   const payload = (signal.payload ?? {}) as Record<string, unknown>;
   const set: Record<string, unknown> = {};
   for (const name of node.outputs ?? []) set[name] = node.kind === "approval" && name === "approved" ? payload.decision === "approve" : (payload[name] ?? null);
-  await rt.tx.task.update({ where: { id: task.id }, data: { status: "done" } });
+  rt.updateTask(task.id, { status: "done" });
   await rt.tx.signal.update({ where: { id: signal.id }, data: { consumedAt: rt.now, taskId: task.id } });
-  rt.invalidate();
   rt.emit({ type: "SignalReceived", nodeId: node.id, taskId: task.id, signalId: signal.id, name: signal.name, payload: signal.payload ?? null, transition: task.transition, consumed: task.consumeOnFire ? held : [], produced: places(t.outputs), ...(t.resets?.length ? { resets: t.resets } : {}), set });
   if (task.consumeOnFire) {
-    const rivals = (await rt.openTasks()).filter((o) => o.consumeOnFire && (o.places as number[]).some((p) => held.includes(p)));
+    const rivals = rt.openTasks().filter((o) => o.consumeOnFire && o.places.some((p) => held.includes(p)));
     await withdrawTasks(rt, rivals, `"${node.label ?? node.id}" happened first`);
   }
   if (t.resets?.length) await withdrawHolding(rt, new Set(t.resets), "cancelled by a cancel region or a terminate end");
@@ -721,7 +1027,7 @@ async function deliverSignal(rt: RunTx, task: TaskRow, signal: { id: string; nam
  * of the run's version listens for are refused.
  */
 export async function signalRun(deps: EngineDeps, args: { runId: string; name: string; payload: Record<string, unknown> }, hook?: InTxHook): Promise<{ delivered: boolean; signalId: string }> {
-  return inTx(deps.prisma, async (tx) => {
+  return engineTx(deps, async (tx) => {
     const rt = await openRun(tx, deps, args.runId);
     if (rt.state.status !== "running" && rt.state.status !== "paused") throw new AppError("CONFLICT", { message: `Run ${args.runId} is ${rt.state.status}; it takes no more signals.` });
     const listeners = [...rt.v.nodes.values()].filter((n) => signalNameOf(n) === args.name);
@@ -730,7 +1036,7 @@ export async function signalRun(deps: EngineDeps, args: { runId: string; name: s
       throw new AppError("INVALID_INPUT", { message: `No step of this run waits for the signal "${args.name}"${known.length ? `; it waits for: ${known.join(", ")}` : "; it waits for no signal"}.`, details: { fields: [{ path: "name", message: "is not a signal this run waits for" }] } });
     }
     const signal = await tx.signal.create({ data: { runId: args.runId, name: args.name, payload: args.payload as object, receivedAt: rt.now } });
-    const open = await rt.openTasks();
+    const open = rt.openTasks();
     const listenerIds = new Set(listeners.map((n) => n.id));
     let delivered = false;
     for (const task of open.filter((t) => t.status === "waiting" && listenerIds.has(t.nodeId))) {
@@ -743,7 +1049,6 @@ export async function signalRun(deps: EngineDeps, args: { runId: string; name: s
     await rt.flush();
     await settleChildren(rt);
     await hook?.(tx, args.runId);
-    await notifyTasks(tx);
     return { delivered, signalId: signal.id };
   });
 }
@@ -751,7 +1056,7 @@ export async function signalRun(deps: EngineDeps, args: { runId: string; name: s
 async function cancelInTx(tx: Tx, deps: EngineDeps, runId: string, reason: string): Promise<boolean> {
   const rt = await openRun(tx, deps, runId);
   if (rt.state.status !== "running" && rt.state.status !== "paused") return false;
-  await withdrawTasks(rt, await rt.openTasks(), "the run was cancelled");
+  await withdrawTasks(rt, rt.openTasks(), "the run was cancelled");
   rt.emit({ type: "RunCancelled", reason });
   await scheduleNextCompensation(rt);
   await rt.flush();
@@ -760,13 +1065,13 @@ async function cancelInTx(tx: Tx, deps: EngineDeps, runId: string, reason: strin
 
 /** Cancels a run: open work withdrawn (running plugins are aborted), child runs cancelled too. */
 export async function cancelRun(deps: EngineDeps, runId: string, reason: string, hook?: InTxHook): Promise<void> {
-  await inTx(deps.prisma, async (tx) => {
-    const run = await lockRun(tx, runId);
-    if (run.status !== "running" && run.status !== "paused") throw new AppError("CONFLICT", { message: `Run ${runId} is already ${run.status}.` });
+  await engineTx(deps, async (tx) => {
+    const { run, state } = await openRun(tx, deps, runId);
+    if (state.status !== "running" && run.status !== "paused") throw new AppError("CONFLICT", { message: `Run ${runId} is already ${state.status}.` });
     await cancelInTx(tx, deps, runId, reason);
     if (run.parentRunId && run.parentTaskId) {
       const parent = await openRun(tx, deps, run.parentRunId);
-      const task = await tx.task.findUnique({ where: { id: run.parentTaskId } });
+      const task = parent.task(run.parentTaskId);
       if (task && task.status === "waiting") {
         await failInRun(parent, task, { type: "ChildRunCancelled", message: `The sub-workflow run ${runId} was cancelled.`, nonRetryable: true }, task.attempt);
         await advance(parent);
@@ -778,7 +1083,7 @@ export async function cancelRun(deps: EngineDeps, runId: string, reason: string,
 }
 
 export async function pauseRun(deps: EngineDeps, runId: string, reason?: string, hook?: InTxHook): Promise<void> {
-  await inTx(deps.prisma, async (tx) => {
+  await engineTx(deps, async (tx) => {
     const rt = await openRun(tx, deps, runId);
     if (rt.state.status !== "running") throw new AppError("CONFLICT", { message: `Run ${runId} is ${rt.state.status}; only a running run can be paused.` });
     rt.emit({ type: "RunPaused", ...(reason ? { reason } : {}) });
@@ -788,14 +1093,13 @@ export async function pauseRun(deps: EngineDeps, runId: string, reason?: string,
 }
 
 export async function resumeRun(deps: EngineDeps, runId: string, hook?: InTxHook): Promise<void> {
-  await inTx(deps.prisma, async (tx) => {
+  await engineTx(deps, async (tx) => {
     const rt = await openRun(tx, deps, runId);
     if (rt.state.status !== "paused") throw new AppError("CONFLICT", { message: `Run ${runId} is ${rt.state.status}; only a paused run can be resumed.` });
     rt.emit({ type: "RunResumed" });
     await advance(rt);
     await settleChildren(rt);
     await hook?.(tx, runId);
-    await notifyTasks(tx);
   });
 }
 
@@ -804,7 +1108,7 @@ export async function expireRuns(deps: EngineDeps, limit = 50): Promise<number> 
   const now = deps.now();
   const due = await deps.prisma.run.findMany({ where: { status: { in: ["running", "paused"] }, deadline: { lte: now } }, select: { id: true }, take: limit });
   for (const { id } of due) {
-    await inTx(deps.prisma, async (tx) => {
+    await engineTx(deps, async (tx) => {
       const rt = await openRun(tx, deps, id);
       if (rt.state.status !== "running" && rt.state.status !== "paused") return;
       await failRun(rt, { type: "RunTimeout", message: "The run did not finish within its run timeout.", nonRetryable: true });

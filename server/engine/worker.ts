@@ -13,6 +13,7 @@ import type { PluginContext } from "../nodes/registry";
 import {
   claimTasks,
   completeTask,
+  completeTasks,
   expireRuns,
   failTask,
   heartbeatTask,
@@ -41,6 +42,11 @@ export type WorkerOptions = {
 };
 
 type Running = { task: ClaimedTask; abort: AbortController; done: Promise<void> };
+type Completion = { taskId: string; worker: string; attempt: number; runId: string; output: unknown };
+type Waiting = { c: Completion; resolve: (ok: boolean) => void; reject: (error: unknown) => void };
+
+/** Completions written per transaction at most. */
+const COMPLETION_BATCH = 100;
 
 export class Worker {
   readonly id: string;
@@ -51,6 +57,9 @@ export class Worker {
   private unlisten: Array<() => Promise<void>> = [];
   private lastReap = 0;
   private checker: NodeJS.Timeout | null = null;
+  /** Finished attempts waiting for the completion in flight (group commit). */
+  private readonly completions: Waiting[] = [];
+  private completing = false;
   /** Tasks completed and failed by this worker (for tests and metrics). */
   readonly stats = { completed: 0, failed: 0, lostLeases: 0 };
 
@@ -121,7 +130,7 @@ export class Worker {
       const lease = { taskId: task.id, worker: this.id, attempt: task.attempt, runId: task.runId };
       try {
         const output = task.kind === "timer" ? null : await this.runPlugin(task, abort.signal);
-        const ok = await completeTask(this.deps, { ...lease, output });
+        const ok = await this.complete({ ...lease, output });
         if (ok) this.stats.completed++;
         else this.stats.lostLeases++;
       } catch (thrown) {
@@ -139,6 +148,36 @@ export class Worker {
       }
     })();
     this.running.set(task.id, { task, abort, done });
+  }
+
+  /**
+   * Group commit: a completion that finishes while another is being written waits for it, and
+   * all that waited are then written in one transaction. Alone, a completion goes at once.
+   */
+  private complete(c: Completion): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.completions.push({ c, resolve, reject });
+      void this.writeCompletions();
+    });
+  }
+
+  private async writeCompletions(): Promise<void> {
+    if (this.completing) return;
+    this.completing = true;
+    try {
+      while (this.completions.length) {
+        const batch = this.completions.splice(0, COMPLETION_BATCH);
+        try {
+          const oks = await completeTasks(this.deps, batch.map((w) => w.c));
+          batch.forEach((w, i) => w.resolve(oks[i]!));
+        } catch {
+          // Something went wrong: write each on its own, so that one bad completion holds back no other.
+          for (const w of batch) await completeTask(this.deps, w.c).then(w.resolve, w.reject);
+        }
+      }
+    } finally {
+      this.completing = false;
+    }
   }
 
   private async runPlugin(task: ClaimedTask, signal: AbortSignal): Promise<unknown> {
