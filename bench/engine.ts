@@ -118,7 +118,7 @@ async function petrelTasksPerSecond(batched: boolean): Promise<number> {
   try {
     const workflowId = await publish(env, 1);
     for (let i = 0; i < JOBS; i++) await startRun(env.deps, env.actor, META, { workflowId });
-    const worker = new Worker(env.deps, { id: "bench", concurrency: batched ? 20 : 1, batchSize: batched ? 20 : 1, listen: env.db.listen });
+    const worker = new Worker(env.deps, { id: "bench", concurrency: batched ? 100 : 1, batchSize: batched ? 100 : 1, listen: env.db.listen });
     const t0 = performance.now();
     await worker.start();
     while (worker.stats.completed < JOBS) await new Promise((r) => setTimeout(r, 5));
@@ -137,11 +137,11 @@ async function runsPerSecond(kind: "pglite" | "postgresql", workerProcesses: num
   try {
     const workflowId = await publish(env, 10);
     if (kind === "pglite") {
-      inProcess = new Worker(env.deps, { concurrency: 8, listen: env.db.listen });
+      inProcess = new Worker(env.deps, { concurrency: 32, listen: env.db.listen });
       await inProcess.start();
     } else {
       for (let i = 0; i < workerProcesses; i++) {
-        procs.push(spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { env: { ...process.env, DATABASE_URL: env.url, LOG_LEVEL: "error", PETREL_WORKER_CONCURRENCY: "8" }, stdio: ["ignore", "ignore", "inherit"] }));
+        procs.push(spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { env: { ...process.env, DATABASE_URL: env.url, LOG_LEVEL: "error", PETREL_WORKER_CONCURRENCY: "32" }, stdio: ["ignore", "ignore", "inherit"] }));
       }
       await new Promise((r) => setTimeout(r, 3000)); // let them start
     }

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { wf } from "../../lib/petri/fixtures/build";
 import { DATABASE_KINDS } from "../testing/databases";
 import { engineFixture, META, type EngineFixture } from "../testing/engine";
-import { claimTasks, completeTask, queryRun, signalRun } from "./engine";
+import { claimTasks, completeTask, completeTasks, queryRun, reapExpiredLeases, signalRun } from "./engine";
 import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
 import { startRun } from "../services/runs/start-run";
 import { rejectsWithAppError } from "../testing/errors";
@@ -163,6 +163,37 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     const types = await f.types(runId);
     expect(types.filter((t) => t === "TaskLeaseExpired")).toHaveLength(1);
     expect(types.filter((t) => t === "TaskCompleted")).toHaveLength(1);
+  });
+
+  it("batched optimistic completions: parallel branches of one run in one batch, a run that moved since the read, a lost lease", async () => {
+    const g = wf("s:start f:parallel-split p:task q:task r:task j:parallel-join e:end", "s>f f>p f>q f>r p>j q>j r>j j>e", { config: { p: task("noop"), q: task("noop"), r: task("noop") } });
+    const runId = await f.start(g);
+    const claimed = await claimTasks(f.deps, "w1", 10);
+    expect(claimed.map((c) => c.nodeId).sort()).toEqual(["p", "q", "r"]);
+    const [p, q, r] = ["p", "q", "r"].map((n) => claimed.find((c) => c.nodeId === n)!);
+    const done = (c: typeof p) => ({ taskId: c!.id, worker: "w1", attempt: c!.attempt, runId: c!.runId, output: {} });
+    // Two branches of the same run in one batch, plus a completion from a worker that never held the lease.
+    expect(await completeTasks(f.deps, [done(p), done(q), { ...done(r), worker: "someone-else" }])).toEqual([true, true, false]);
+    expect(await f.status(runId)).toBe("running");
+    // Between the read and the write, the reaper takes the lease of the other run's task: the
+    // optimistic write must not apply to that run, and the locking path then refuses the completion.
+    const short = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
+    short.nodes[1]!.timeouts = { startToCloseMs: 1000 };
+    const moved = await f.start(short);
+    const [a] = await claimTasks(f.deps, "w2", 10);
+    expect(a!.runId).toBe(moved);
+    const results = await completeTasks(f.deps, [done(r), { taskId: a!.id, worker: "w2", attempt: a!.attempt, runId: a!.runId, output: {} }], {
+      afterRead: async () => {
+        f.clock.advance(1001);
+        expect(await reapExpiredLeases(f.deps)).toBe(1);
+      },
+    });
+    expect(results).toEqual([true, false]);
+    expect(await f.status(runId)).toBe("completed");
+    expect((await f.types(moved)).filter((t) => t === "TaskCompleted")).toHaveLength(0);
+    await f.drain();
+    expect([await f.status(runId), await f.status(moved)]).toEqual(["completed", "completed"]);
+    for (const id of [runId, moved]) expect((await f.types(id)).filter((t) => t === "TaskCompleted")).toHaveLength(id === runId ? 3 : 1);
   });
 
   it("heartbeats extend the lease; a missed heartbeat lets it lapse", async () => {

@@ -836,7 +836,7 @@ const READ_RUNS_SQL = `
         WHERE t.run_id = r.id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) AS open
     FROM runs r WHERE r.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid))`;
 
-export async function completeTasks(deps: EngineDeps, items: Completion[]): Promise<boolean[]> {
+export async function completeTasks(deps: EngineDeps, items: Completion[], testing?: { afterRead?: () => Promise<void> }): Promise<boolean[]> {
   const now = deps.now();
   const ids = JSON.stringify([...new Set(items.map((c) => c.runId))]);
   const run = fastQuery(deps.prisma);
@@ -873,6 +873,7 @@ export async function completeTasks(deps: EngineDeps, items: Completion[]): Prom
       locked.add(c.runId);
     }
   }
+  await testing?.afterRead?.();
   const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id));
   const applied = await flushRuns(deps.prisma, writable, now, run);
   const retry = items.map((c, i) => ({ c, i })).filter(({ c, i }) => byRun.has(c.runId) && (locked.has(c.runId) || (results[i] === true && !applied.has(c.runId))));
