@@ -7,6 +7,7 @@
  *   PostgreSQL with 1 and 3 worker processes;
  * - start-to-completion latency of a 1-step run, p50 and p99 (embedded and PostgreSQL).
  * Sizes: BENCH_JOBS (default 3000) tasks per claim measurement, BENCH_RUNS (default 300) runs.
+ * BENCH_PROF=1 writes CPU profiles of the worker processes to /tmp/cpuprof.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -141,7 +142,7 @@ async function runsPerSecond(kind: "pglite" | "postgresql", workerProcesses: num
       await inProcess.start();
     } else {
       for (let i = 0; i < workerProcesses; i++) {
-        procs.push(spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { env: { ...process.env, DATABASE_URL: env.url, LOG_LEVEL: "error", PETREL_WORKER_CONCURRENCY: "32" }, stdio: ["ignore", "ignore", "inherit"] }));
+        procs.push(spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/cpuprof"] : []), "--import", "tsx", "server/worker-main.ts"], { env: { ...process.env, DATABASE_URL: env.url, LOG_LEVEL: "error", PETREL_WORKER_CONCURRENCY: "32" }, stdio: ["ignore", "ignore", "inherit"] }));
       }
       await new Promise((r) => setTimeout(r, 3000)); // let them start
     }

@@ -141,6 +141,8 @@ class RunTx {
    * applies only if it is unchanged, that is if nothing happened to the run in between.
    */
   expectedSeq: number | null = null;
+  /** A run started in this transaction: its row is inserted by the first flush (snake_case columns). */
+  created: Record<string, unknown> | null = null;
   /** Child runs finished inside this transaction, to complete their parent tasks. */
   readonly finishedChildren: Array<{ taskId: string; ok: boolean; variables: Record<string, unknown>; failure?: Failure }> = [];
 
@@ -188,8 +190,7 @@ class RunTx {
 
   /** Takes what is to be written and clears it (the in-memory state stays). */
   drain(): FlushPart {
-    const part: FlushPart = {
-      run: {
+    const run = {
         id: this.run.id,
         expected: this.expectedSeq,
         n: this.events.length,
@@ -197,11 +198,17 @@ class RunTx {
         marking: this.state.marking,
         variables: this.state.variables,
         terminal: ["completed", "failed", "cancelled"].includes(this.state.status),
-        error: (() => {
-          const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
-          return failed && failed.type === "RunFailed" ? failed.failure : null;
-        })(),
-      },
+      error: (() => {
+        const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
+        return failed && failed.type === "RunFailed" ? failed.failure : null;
+      })(),
+    };
+    const now = this.now.toISOString();
+    const part: FlushPart = {
+      run: this.created ? null : run,
+      created: this.created
+        ? { ...this.created, status: run.status, marking: run.marking, variables: run.variables, last_seq: run.n, error: run.error, updated_at: now, completed_at: run.terminal ? now : null }
+        : null,
       events: this.events.map((e, i) => ({ run_id: this.run.id, i: i + 1, type: e.type, node_id: "nodeId" in e ? (e.nodeId ?? null) : null, task_id: "taskId" in e ? e.taskId : null, attempt: "attempt" in e ? e.attempt : null, payload: e })),
       inserts: [...this.inserted].map((id) => taskToJson(this.tasks.get(id)!)),
       updates: [...this.changed].map((id) => taskToJson(this.tasks.get(id)!)),
@@ -212,6 +219,7 @@ class RunTx {
     this.inserted.clear();
     this.changed.clear();
     this.withdrew = false;
+    this.created = null;
     return part;
   }
 
@@ -221,7 +229,8 @@ class RunTx {
 }
 
 type FlushPart = {
-  run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; error: Failure | null };
+  run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; error: Failure | null } | null;
+  created: Record<string, unknown> | null;
   events: Array<Record<string, unknown>>;
   inserts: Array<Record<string, unknown>>;
   updates: Array<Record<string, unknown>>;
@@ -244,21 +253,25 @@ const FLUSH_SQL = `
       WHERE runs.id = x.id AND (x.expected IS NULL OR runs.last_seq = x.expected)
         AND runs.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($2::jsonb) AS j))
       RETURNING runs.id, runs.last_seq, x.n
+    ), nr AS (
+      INSERT INTO runs SELECT * FROM jsonb_populate_recordset(NULL::runs, $8::jsonb) RETURNING id, last_seq, last_seq AS n
+    ), w AS (
+      SELECT * FROM r UNION ALL SELECT * FROM nr
     ), e AS (
       INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
-      SELECT x.run_id, r.last_seq - r.n + x.i, x.type, x.node_id, x.task_id, x.attempt, x.payload, $1::timestamptz
+      SELECT x.run_id, w.last_seq - w.n + x.i, x.type, x.node_id, x.task_id, x.attempt, x.payload, $1::timestamptz
       FROM jsonb_to_recordset($3::jsonb) AS x(run_id uuid, i int, type text, node_id text, task_id uuid, attempt int, payload jsonb)
-      JOIN r ON r.id = x.run_id
+      JOIN w ON w.id = x.run_id
     ), ins AS (
-      INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM r)
+      INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM w)
     ), upd AS (
       UPDATE tasks SET status = u.status, run_at = u.run_at, attempt = u.attempt, lease_owner = u.lease_owner,
         lease_expires_at = u.lease_expires_at, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
       FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
-      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM r)
+      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
         AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
     )
-    SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM r) AS applied,
+    SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
       (CASE WHEN $6::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
       (SELECT count(pg_notify('petrel_runs', w)) FROM jsonb_array_elements_text($7::jsonb) AS w)::int AS runs_notified`;
 
@@ -266,13 +279,14 @@ const FLUSH_SQL = `
 async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: FastQuery): Promise<Set<string>> {
   const parts = rts.filter((rt) => rt.dirty).map((rt) => rt.drain());
   if (!parts.length) return new Set();
-  const runs = JSON.stringify(parts.map((p) => p.run));
+  const runs = JSON.stringify(parts.flatMap((p) => (p.run ? [p.run] : [])));
+  const created = JSON.stringify(parts.flatMap((p) => (p.created ? [p.created] : [])));
   const events = JSON.stringify(parts.flatMap((p) => p.events));
   const inserts = JSON.stringify(parts.flatMap((p) => p.inserts));
   const updates = JSON.stringify(parts.flatMap((p) => p.updates));
   const notify = parts.some((p) => p.notifyTasks);
   const withdrawn = JSON.stringify(parts.flatMap((p) => (p.withdrewIn ? [p.withdrewIn] : [])));
-  const params = [now, runs, events, inserts, updates, notify, withdrawn];
+  const params = [now, runs, events, inserts, updates, notify, withdrawn, created];
   const [row] = run ? await run<{ applied: string[] }>("petrel_flush", FLUSH_SQL, params) : await tx.$queryRawUnsafe<Array<{ applied: string[] }>>(FLUSH_SQL, ...params);
   return new Set(row?.applied ?? []);
 }
@@ -355,23 +369,19 @@ async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Prom
   const id = randomUUID();
   const now = deps.now();
   const marking = v.net.initial.slice();
-  await tx.run.create({
-    data: {
-      id,
-      workflowId: v.workflowId,
-      versionId: v.id,
-      status: "running",
-      marking,
-      variables: args.input as object,
-      input: args.input as object,
-      parentRunId: args.parent?.runId ?? null,
-      parentTaskId: args.parent?.taskId ?? null,
-      startedById: args.startedById ?? null,
-      deadline: v.graph.runTimeoutMs ? new Date(now.getTime() + v.graph.runTimeoutMs) : null,
-      createdAt: now,
-    },
-  });
   const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: args.parent?.runId ?? null, parentTaskId: args.parent?.taskId ?? null }, v, []);
+  // Inserted by the flush, together with its first events and tasks.
+  rt.created = {
+    id,
+    workflow_id: v.workflowId,
+    version_id: v.id,
+    input: args.input,
+    parent_run_id: args.parent?.runId ?? null,
+    parent_task_id: args.parent?.taskId ?? null,
+    started_by: args.startedById ?? null,
+    deadline: v.graph.runTimeoutMs ? new Date(now.getTime() + v.graph.runTimeoutMs).toISOString() : null,
+    created_at: now.toISOString(),
+  };
   heldBy(tx).set(id, rt);
   rt.emit({ type: "RunStarted", input: args.input, marking, set: args.input });
   await advance(rt);

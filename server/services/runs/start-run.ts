@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError } from "../../../lib/errors";
 import type { WorkflowGraph } from "../../../lib/workflow/schema";
 import { startRun as engineStartRun } from "../../engine/engine";
+import { loadVersion } from "../../engine/version-cache";
 import { recordAudit } from "../audit";
 import type { Actor, RequestMeta, ServiceDeps } from "../deps";
 
@@ -44,11 +45,13 @@ export async function startRun(deps: ServiceDeps, actor: Actor, meta: RequestMet
   const version = await deps.prisma.workflowVersion.findFirst({
     where: { workflowId: args.workflowId, ...(args.version ? { version: args.version } : {}) },
     orderBy: { version: "desc" },
+    select: { id: true, version: true },
   });
   if (!version) {
     throw new AppError("NOT_FOUND", { message: args.version ? `Workflow ${args.workflowId} has no version ${args.version}.` : `Workflow ${args.workflowId} has no published version; publish it first.` });
   }
-  const problems = inputProblems(version.graph as WorkflowGraph, args.input);
+  const { graph } = await loadVersion(deps.prisma, version.id); // compiled once per process
+  const problems = inputProblems(graph, args.input);
   if (problems.length) throw new AppError("INVALID_INPUT", { message: `Invalid input: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, details: { fields: problems } });
   const runId = await engineStartRun(deps, { versionId: version.id, input: args.input, startedById: actor.type === "user" ? actor.userId : null }, (tx, id) =>
     recordAudit(tx, actor, meta, { action: "run.start", targetType: "run", targetId: id, after: { workflowId: args.workflowId, version: version.version } }, deps.now()),
