@@ -12,6 +12,7 @@ export const PERMISSIONS = {
   "workflow.read": "See workflows and their drafts and versions",
   "workflow.write": "Create and edit workflow drafts",
   "workflow.publish": "Publish workflow versions",
+  "workflow.publish.force": "Publish a workflow that is not proved sound, giving a reason",
   "run.read": "See runs and their history",
   "run.operate": "Start, cancel, pause, resume and signal runs; decide human tasks",
   "monitor.read": "See the monitor dashboards",
