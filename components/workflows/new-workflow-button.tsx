@@ -13,10 +13,10 @@ export function NewWorkflowButton() {
   const [name, setName] = useState("");
   const create = useMutation(
     trpc.workflow.create.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (w) => {
         setOpen(false);
         setName("");
-        router.refresh();
+        router.push(`/workflows/${w.id}`);
       },
     }),
   );

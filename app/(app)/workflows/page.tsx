@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { can } from "../../../lib/policy";
 import { EmptyState } from "../../../components/ui/empty-state";
 import { RelativeTime } from "../../../components/ui/relative-time";
@@ -36,7 +37,9 @@ export default async function WorkflowsPage() {
             {workflows.map((w) => (
               <tr key={w.id} data-testid="workflow-row" data-slug={w.slug}>
                 <td>
-                  <div className="cell-title">{w.name}</div>
+                  <Link className="cell-title" href={`/workflows/${w.id}`} data-testid="workflow-link">
+                    {w.name}
+                  </Link>
                   {w.description ? <div className="cell-sub">{w.description}</div> : null}
                 </td>
                 <td title={w.owner.email}>{w.owner.name}</td>
