@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- FAMILY]`: benchmark families, one JSON object per figure on standard
- * output (progress on standard error). Families: api, verify, engine.
+ * output (progress on standard error). Families: api, verify, engine, designer.
  */
 import { api } from "./api";
+import { designer } from "./designer";
 import { engine } from "./engine";
 import { verify } from "./verify";
 
-const families: Record<string, () => Promise<void>> = { api, verify, engine };
+const families: Record<string, () => Promise<void>> = { api, verify, engine, designer };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in families));

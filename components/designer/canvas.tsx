@@ -24,11 +24,11 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { addNode, canConnect, connect, moveNodes, reconnect, removeElements } from "../../lib/workflow/edit";
-import type { NodeKind, WorkflowGraph } from "../../lib/workflow/schema";
+import type { NodeKind, WorkflowEdge, WorkflowGraph } from "../../lib/workflow/schema";
 import { GRID } from "./node-look";
 import { NODE_TYPES, type PetrelFlowNode } from "./petrel-node";
 import { ReplayTokens } from "./replay";
-import { selectDiff, selectFocus, selectGraph, selectMeta, selectReplay, selectSelection, selectVerify, useDesigner, useDesignerStore } from "./store";
+import { selectDiff, selectFocus, selectGraph, selectMeta, selectReplay, selectSelection, selectVerifyResult, useDesigner, useDesignerStore } from "./store";
 
 export const PALETTE_MIME = "application/x-petrel-node";
 const EMPTY: string[] = [];
@@ -37,7 +37,7 @@ export function Canvas() {
   const store = useDesignerStore();
   const graph = useDesigner(selectGraph);
   const selection = useDesigner(selectSelection);
-  const verify = useDesigner(selectVerify);
+  const result = useDesigner(selectVerifyResult);
   const diff = useDesigner(selectDiff);
   const replay = useDesigner(selectReplay);
   const focus = useDesigner(selectFocus);
@@ -46,7 +46,6 @@ export function Canvas() {
   const [hint, setHint] = useState<string | null>(null);
   const hintRef = useRef<string | null>(null);
 
-  const result = verify.result;
   const { problemsByNode, replayableNodes, problemEdges } = useMemo(() => {
     const byNode = new Map<string, string[]>();
     const replayable = new Set<string>();
@@ -95,10 +94,13 @@ export function Canvas() {
         next.push({ id: n.id, type: "petrel", position: n.position, data: { node: n, problems: EMPTY, replayable: false, diff: "removed", readOnly: true }, draggable: false, selectable: false, connectable: false });
       }
     }
-    local.current = new Map(next.map((n) => [n.id, n]));
-    setNodes(next);
+    // Nothing changed (a verdict that moved no badge): keep the array, so React Flow does no work.
+    setNodes((prev) => (prev.length === next.length && prev.every((n, i) => n === next[i]) ? prev : ((local.current = new Map(next.map((n) => [n.id, n]))), next)));
   }, [graph, problemsByNode, replayableNodes, diff, activeNode, selectedNodes, readOnly]);
 
+  // Edge objects are reused too when nothing about them changed: React Flow then skips them.
+  const edgesRef = useRef<Edge[]>([]);
+  const edgeCache = useRef(new Map<string, { source: WorkflowEdge; cls: string; selected: boolean; readOnly: boolean; edge: Edge }>());
   const edges = useMemo<Edge[]>(() => {
     const tokenEdges = new Set<string>();
     if (replay?.finding.trace) {
@@ -109,24 +111,37 @@ export function Canvas() {
       }
       for (const [e, c] of count) if (c > 0) tokenEdges.add(e);
     }
+    const cache = new Map<string, { source: WorkflowEdge; cls: string; selected: boolean; readOnly: boolean; edge: Edge }>();
     const out: Edge[] = graph.edges.map((e) => {
       const classes = [e.kind === "error" ? "edge-error" : "", problemEdges.has(e.id) ? "edge-problem" : "", diff?.added.has(e.id) ? "diff-added" : diff?.changed.has(e.id) ? "diff-changed" : "", tokenEdges.has(e.id) ? "edge-token" : ""].filter(Boolean).join(" ");
+      const selected = selectedEdges.has(e.id);
+      const hit = edgeCache.current.get(e.id);
+      if (hit && hit.source === e && hit.cls === classes && hit.selected === selected && hit.readOnly === readOnly) {
+        cache.set(e.id, hit);
+        return hit.edge;
+      }
       const label = e.isDefault ? `default${e.label ? ` · ${e.label}` : ""}` : (e.condition ?? e.label);
-      return {
+      const edge: Edge = {
         id: e.id,
         source: e.source,
         target: e.target,
         ...(e.kind === "error" ? { sourceHandle: "error" } : {}),
         type: "smoothstep",
         className: classes,
-        selected: selectedEdges.has(e.id),
+        selected,
         markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
         ...(label ? { label, labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 4 } : {}),
         data: { kind: e.kind },
         reconnectable: !readOnly,
         deletable: !readOnly,
       };
+      cache.set(e.id, { source: e, cls: classes, selected, readOnly, edge });
+      return edge;
     });
+    edgeCache.current = cache;
+    const before = edgesRef.current;
+    if (before.length === out.length && before.every((e, i) => e === out[i])) return before;
+    edgesRef.current = out;
     if (diff?.removed) {
       const present = new Set(graph.edges.map((e) => e.id));
       for (const e of diff.removed.edges) if (!present.has(e.id)) out.push({ id: `removed:${e.id}`, source: e.source, target: e.target, type: "smoothstep", className: "diff-removed", selectable: false, ...(e.kind === "error" ? { sourceHandle: "error" } : {}) });

@@ -120,7 +120,7 @@ function DesignerLayout({ plugins, versions }: DesignerProps) {
           </button>
         </div>
       ) : null}
-      <div className="designer-body">
+      <div className={`designer-body${store.getState().meta.readOnly ? " no-palette" : ""}`}>
         {store.getState().meta.readOnly ? null : <Palette plugins={plugins} />}
         <div className="designer-centre">
           <Canvas />

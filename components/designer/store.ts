@@ -153,6 +153,7 @@ export const selectGraph = (s: DesignerState) => s.history.present;
 export const selectMeta = (s: DesignerState) => s.meta;
 export const selectSelection = (s: DesignerState) => s.selection;
 export const selectVerify = (s: DesignerState) => s.verify;
+export const selectVerifyResult = (s: DesignerState) => s.verify.result;
 export const selectSave = (s: DesignerState) => s.save;
 export const selectReplay = (s: DesignerState) => s.replay;
 export const selectDiff = (s: DesignerState) => s.diff;

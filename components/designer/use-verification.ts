@@ -1,53 +1,75 @@
 "use client";
 /**
- * Verifies the graph in a Web Worker after every edit that can change the verdict (moves cannot),
- * debounced briefly so that typing does not queue stale work. Answers to graphs that have since
- * changed are dropped. The result lands in the store with how long it took.
+ * Verifies the graph in a Web Worker after every edit that can change the verdict (moves cannot).
+ * At most one graph is with the worker at a time: an edit made meanwhile waits, and only the
+ * newest waiting graph is sent when the worker answers — so a quick edit is checked at once and
+ * fast typing never queues stale work. Answers to graphs that have since changed are dropped.
  */
 import { useEffect, useRef } from "react";
-import { selectGraph, useDesigner, useDesignerStore } from "./store";
+import type { WorkflowGraph } from "../../lib/workflow/schema";
+import { useDesignerStore } from "./store";
 import { structureKey, type VerifyRequest, type VerifyResponse } from "./verify-protocol";
-
-const DEBOUNCE_MS = 25;
 
 export function useVerification(): void {
   const store = useDesignerStore();
-  const graph = useDesigner(selectGraph);
   const worker = useRef<Worker | null>(null);
-  const seq = useRef(0);
+  const latest = useRef(0);
+  const busy = useRef(false);
+  const waiting = useRef<{ seq: number; graph: WorkflowGraph } | null>(null);
   const lastKey = useRef<string | null>(null);
-  const sentAt = useRef(new Map<number, number>());
+  const sentAt = useRef(0);
+  const sendRef = useRef<((req: VerifyRequest) => void) | null>(null);
 
   useEffect(() => {
     const w = new Worker(new URL("./verify.worker.ts", import.meta.url), { type: "module" });
     worker.current = w;
-    w.onmessage = (event: MessageEvent<VerifyResponse>) => {
-      const r = event.data;
-      if (r.seq !== seq.current) return; // a newer graph is on its way
-      const started = sentAt.current.get(r.seq) ?? performance.now();
-      sentAt.current.clear();
-      if (r.ok) store.getState().setVerify({ status: "done", result: r.result, ms: performance.now() - started, checkedAt: Date.now() });
-      else store.getState().setVerify({ status: "failed", message: r.message, result: null });
+    const send = (req: VerifyRequest) => {
+      busy.current = true;
+      sentAt.current = performance.now();
+      w.postMessage(req);
     };
-    w.onerror = (e) => store.getState().setVerify({ status: "failed", message: `The verifier could not run: ${e.message}`, result: null });
+    w.onmessage = (event: MessageEvent<VerifyResponse>) => {
+      busy.current = false;
+      const r = event.data;
+      if (r.seq === latest.current) {
+        if (r.ok) store.getState().setVerify({ status: "done", result: r.result, ms: performance.now() - sentAt.current, checkedAt: Date.now() });
+        else store.getState().setVerify({ status: "failed", message: r.message, result: null });
+      }
+      const next = waiting.current;
+      waiting.current = null;
+      if (next && next.seq === latest.current) send(next);
+    };
+    w.onerror = (e) => {
+      busy.current = false;
+      store.getState().setVerify({ status: "failed", message: `The verifier could not run: ${e.message}`, result: null });
+    };
+    sendRef.current = send;
     lastKey.current = null;
     return () => {
       w.terminate();
       worker.current = null;
+      sendRef.current = null;
+      busy.current = false;
+      waiting.current = null;
     };
   }, [store]);
 
+  // Straight from the store, not after React renders: the worker checks the edit while the page
+  // is still drawing it.
   useEffect(() => {
-    const key = structureKey(graph);
-    if (key === lastKey.current) return;
-    lastKey.current = key;
-    const prev = store.getState().verify;
-    store.getState().setVerify({ status: "checking", result: prev.result });
-    const timer = setTimeout(() => {
-      const n = ++seq.current;
-      sentAt.current.set(n, performance.now());
-      worker.current?.postMessage({ seq: n, graph } satisfies VerifyRequest);
-    }, DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [graph, store]);
+    const check = (graph: WorkflowGraph) => {
+      const key = structureKey(graph);
+      if (key === lastKey.current) return;
+      lastKey.current = key;
+      store.getState().setVerify({ status: "checking", result: store.getState().verify.result });
+      const req = { seq: ++latest.current, graph };
+      if (!sendRef.current) return;
+      if (busy.current) waiting.current = req;
+      else sendRef.current(req);
+    };
+    check(store.getState().history.present);
+    return store.subscribe((state, prev) => {
+      if (state.history.present !== prev.history.present) check(state.history.present);
+    });
+  }, [store]);
 }
