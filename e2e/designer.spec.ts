@@ -147,6 +147,15 @@ test("[designer] build a sound workflow by drag and drop, break it, replay the c
   await page.getByTestId("history-toggle").click();
   await expect(page.getByRole("textbox", { name: "Message", exact: true })).toHaveValue("reviewing");
 
+  // Group the two branches into a sub-flow (Ctrl+G) and name it in the inspector.
+  await node(page, "log_1").click({ force: true });
+  await node(page, "noop_2").click({ modifiers: ["Shift"], force: true });
+  await page.keyboard.press("Control+g");
+  await expect(page.getByTestId("group-frame")).toHaveCount(1);
+  await page.getByLabel("Name").fill("Reviews");
+  await expect(page.getByTestId("group-frame")).toContainText("Reviews");
+  await saved(page);
+
   // A viewer opens it read-only: no palette, no dragging, no publish.
   const viewer = await page.context().browser()!.newContext({ viewport: { width: 1400, height: 900 } });
   const vp = await viewer.newPage();

@@ -25,6 +25,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { addNode, canConnect, connect, moveNodes, reconnect, removeElements } from "../../lib/workflow/edit";
 import type { NodeKind, WorkflowEdge, WorkflowGraph } from "../../lib/workflow/schema";
+import { GroupFrames } from "./groups";
 import { GRID } from "./node-look";
 import { NODE_TYPES, type PetrelFlowNode } from "./petrel-node";
 import { ReplayTokens } from "./replay";
@@ -298,6 +299,7 @@ export function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
         <MiniMap pannable zoomable ariaLabel="Overview of the whole workflow" nodeStrokeWidth={3} />
         <Controls showInteractive={false} />
+        <GroupFrames />
         <ReplayTokens />
       </ReactFlow>
       {hint ? (

@@ -8,7 +8,7 @@ import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import "./designer.css";
 import { useEffect, useState } from "react";
-import { copy, moveNodes, paste, type Clipboard } from "../../lib/workflow/edit";
+import { copy, groupNodes, moveNodes, paste, ungroup, type Clipboard } from "../../lib/workflow/edit";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { useTRPCClient } from "../trpc/client";
 import { Canvas } from "./canvas";
@@ -92,6 +92,14 @@ function DesignerLayout({ plugins, versions }: DesignerProps) {
         });
         clipboard = { ...clip, nodes: clip.nodes.map((n) => ({ ...n, position: { x: n.position.x + 40, y: n.position.y + 40 } })) };
         s.select({ nodes: ids, edges: [] });
+      } else if (mod && key === "g" && !s.meta.readOnly) {
+        e.preventDefault();
+        if (e.shiftKey) {
+          const groups = (s.history.present.groups ?? []).filter((gr) => gr.nodes.some((n) => s.selection.nodes.includes(n)));
+          s.apply("Ungroup", (g) => groups.reduce((acc, gr) => ungroup(acc, gr.id), g));
+        } else if (s.selection.nodes.length) {
+          s.apply("Group", (g) => groupNodes(g, s.selection.nodes).graph);
+        }
       } else if (!mod && e.shiftKey && key === "l" && !s.meta.readOnly) {
         s.apply("Auto-layout", (g) => moveNodes(g, autoLayout(g)));
         void rf.fitView({ duration: 300, padding: 0.2 });

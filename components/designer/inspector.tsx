@@ -7,7 +7,7 @@
  */
 import { useEffect, useState, type ReactNode } from "react";
 import { analyseExpression } from "../../lib/expressions";
-import { KIND_TITLES, updateEdge, updateNode, updateWorkflow } from "../../lib/workflow/edit";
+import { KIND_TITLES, renameGroup, ungroup, updateEdge, updateNode, updateWorkflow } from "../../lib/workflow/edit";
 import { ACTIVITY_KINDS, type WorkflowEdge, type WorkflowGraph, type WorkflowNode } from "../../lib/workflow/schema";
 import type { PluginInfo } from "./palette";
 import { fieldProblem, SchemaForm, type JsonSchema } from "./schema-form";
@@ -19,15 +19,37 @@ export function Inspector({ plugins }: { plugins: PluginInfo[] }) {
   const { readOnly } = useDesigner(selectMeta);
   const node = selection.nodes.length === 1 && selection.edges.length === 0 ? graph.nodes.find((n) => n.id === selection.nodes[0]) : undefined;
   const edge = selection.edges.length === 1 && selection.nodes.length === 0 ? graph.edges.find((e) => e.id === selection.edges[0]) : undefined;
+  // A selection that is exactly one group's steps (clicking its label, or just after Ctrl+G).
+  const group = !node && !edge && selection.nodes.length > 0 && selection.edges.length === 0 ? graph.groups?.find((g) => g.nodes.length === selection.nodes.length && g.nodes.every((n) => selection.nodes.includes(n))) : undefined;
   let body: ReactNode;
   if (node) body = <NodeInspector key={node.id} node={node} graph={graph} plugins={plugins} readOnly={readOnly} />;
   else if (edge) body = <EdgeInspector key={edge.id} edge={edge} graph={graph} readOnly={readOnly} />;
-  else if (selection.nodes.length + selection.edges.length > 1) body = <p className="muted">{selection.nodes.length + selection.edges.length} elements selected. Drag to move them together; Delete removes them; Ctrl+C copies them.</p>;
+  else if (group) body = <GroupInspector key={group.id} id={group.id} label={group.label} count={group.nodes.length} readOnly={readOnly} />;
+  else if (selection.nodes.length + selection.edges.length > 1) body = <p className="muted">{selection.nodes.length + selection.edges.length} elements selected. Drag to move them together; Delete removes them; Ctrl+C copies them; Ctrl+G groups them.</p>;
   else body = <WorkflowInspector graph={graph} readOnly={readOnly} />;
   return (
     <aside className="inspector" aria-label="Inspector" data-testid="inspector">
       {body}
     </aside>
+  );
+}
+
+function GroupInspector({ id, label, count, readOnly }: { id: string; label: string; count: number; readOnly: boolean }) {
+  const store = useDesignerStore();
+  return (
+    <div>
+      <header className="inspector-head">
+        <span className="inspector-kind">Group</span>
+        <code className="inspector-id">{id}</code>
+      </header>
+      <TextField id="group-label" label="Name" value={label} readOnly={readOnly} onChange={(v) => store.getState().apply("Rename group", (g) => renameGroup(g, id, v), `group:${id}:label`)} />
+      <p className="muted small">{count} steps. Drag any of them to move the group; Delete removes them.</p>
+      {!readOnly ? (
+        <button type="button" className="button small" onClick={() => store.getState().apply("Ungroup", (g) => ungroup(g, id))}>
+          Ungroup
+        </button>
+      ) : null}
+    </div>
   );
 }
 

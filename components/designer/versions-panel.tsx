@@ -103,6 +103,7 @@ export const SHORTCUTS: Array<[string, string]> = [
   ["Delete or Backspace", "Delete the selection"],
   ["Shift+drag", "Select with a box"],
   ["Shift+click", "Add to the selection"],
+  ["Ctrl+G / Ctrl+Shift+G", "Group the selected steps (a sub-flow) / ungroup them"],
   ["Shift+L", "Auto-layout"],
   ["F", "Zoom to fit"],
   ["Ctrl+S", "Save now"],

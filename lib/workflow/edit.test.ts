@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { verifyWorkflow } from "../petri/verify";
 import { wf } from "../petri/fixtures/build";
-import { addNode, canConnect, connect, copy, diffGraphs, emptyGraph, moveNodes, paste, reconnect, removeElements, updateEdge, updateNode } from "./edit";
+import { addNode, canConnect, connect, copy, diffGraphs, emptyGraph, groupNodes, moveNodes, paste, reconnect, removeElements, renameGroup, ungroup, updateEdge, updateNode } from "./edit";
 import { canRedo, canUndo, commit, createHistory, HISTORY_LIMIT, redo, undo, undoLabel } from "./history";
 import { parseWorkflow } from "./schema";
 
@@ -160,5 +160,37 @@ describe("[designer] undo/redo stack", () => {
     let h = createHistory(emptyGraph());
     for (let i = 0; i < HISTORY_LIMIT + 10; i++) h = commit(h, addNode(h.present, "task", { x: i, y: 0 }).graph, "Add");
     expect(h.past).toHaveLength(HISTORY_LIMIT);
+  });
+});
+
+describe("[designer] groups", () => {
+  it("groups nodes, moves a node between groups, renames, ungroups; removing members shrinks or drops the group", () => {
+    let g = wf("s:start a:task b:task c:task e:end", "s>a a>b b>c c>e");
+    const first = groupNodes(g, ["a", "b"], "Review");
+    g = first.graph;
+    expect(g.groups).toEqual([{ id: "group_1", label: "Review", nodes: ["a", "b"] }]);
+    const second = groupNodes(g, ["b", "c"]);
+    g = second.graph;
+    expect(g.groups).toEqual([
+      { id: "group_1", label: "Review", nodes: ["a"] },
+      { id: "group_2", label: "Group 2", nodes: ["b", "c"] },
+    ]);
+    expect(parseWorkflow(g).ok).toBe(true);
+    g = renameGroup(g, "group_2", "Payment");
+    expect(g.groups![1]!.label).toBe("Payment");
+    g = removeElements(g, ["a"]);
+    expect(g.groups!.map((x) => x.id)).toEqual(["group_2"]);
+    expect("groups" in removeElements(g, ["b", "c"])).toBe(false);
+    g = ungroup(g, "group_2");
+    expect("groups" in g).toBe(false);
+    expect(() => groupNodes(g, [])).toThrow(/Select the steps/);
+  });
+
+  it("the format refuses a group naming an unknown node, or a node in two groups", () => {
+    const g = wf("s:start a:task e:end", "s>a a>e");
+    const bad = { ...g, groups: [{ id: "x", label: "X", nodes: ["a", "zzz"] }, { id: "y", label: "Y", nodes: ["a"] }] };
+    const r = parseWorkflow(bad);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => i.message).join(" ")).toMatch(/unknown node "zzz".*two groups/);
   });
 });

@@ -7,7 +7,7 @@
  * let g = addNode(emptyGraph(), "start", { x: 0, y: 0 }).graph;
  * const check = canConnect(g, "start_1", "end_1"); // { ok: false, reason: "…" } when not allowed
  */
-import { ACTIVITY_KINDS, FORMAT_VERSION, type NodeKind, type WorkflowEdge, type WorkflowGraph, type WorkflowNode } from "./schema";
+import { ACTIVITY_KINDS, FORMAT_VERSION, type NodeKind, type WorkflowEdge, type WorkflowGraph, type WorkflowGroup, type WorkflowNode } from "./schema";
 
 /** A graph with nothing on it. */
 export function emptyGraph(): WorkflowGraph {
@@ -113,8 +113,9 @@ export function removeElements(g: WorkflowGraph, nodeIds: Iterable<string>, edge
   const nodes = new Set(nodeIds);
   const edges = new Set(edgeIds);
   if (!nodes.size && !edges.size) return g;
+  const { groups, ...rest } = g;
   return {
-    ...g,
+    ...rest,
     nodes: g.nodes
       .filter((n) => !nodes.has(n.id))
       .map((n) => {
@@ -125,7 +126,38 @@ export function removeElements(g: WorkflowGraph, nodeIds: Iterable<string>, edge
         return { ...rest, ...(cancels?.length ? { cancels } : {}), ...(dropCompensate ? {} : compensate ? { compensate } : {}) };
       }),
     edges: g.edges.filter((e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target)),
+    ...withGroups(groups?.map((gr) => ({ ...gr, nodes: gr.nodes.filter((n) => !nodes.has(n)) })).filter((gr) => gr.nodes.length)),
   };
+}
+
+function withGroups(groups: WorkflowGroup[] | undefined): { groups?: WorkflowGroup[] } {
+  return groups?.length ? { groups } : {};
+}
+
+/** Puts nodes in a new group (taking them out of any other); returns the graph and the group's id. */
+export function groupNodes(g: WorkflowGraph, nodeIds: Iterable<string>, label?: string): { graph: WorkflowGraph; id: string } {
+  const members = [...new Set(nodeIds)].filter((id) => g.nodes.some((n) => n.id === id));
+  if (!members.length) throw new Error("Select the steps to group first.");
+  const taken = new Set(members);
+  const existing = (g.groups ?? []).map((gr) => ({ ...gr, nodes: gr.nodes.filter((n) => !taken.has(n)) })).filter((gr) => gr.nodes.length);
+  const used = new Set((g.groups ?? []).map((gr) => gr.id));
+  let n = 1;
+  while (used.has(`group_${n}`)) n++;
+  const id = `group_${n}`;
+  return { graph: { ...g, groups: [...existing, { id, label: label ?? `Group ${n}`, nodes: members }] }, id };
+}
+
+/** Removes a group (its nodes stay). */
+export function ungroup(g: WorkflowGraph, groupId: string): WorkflowGraph {
+  if (!g.groups?.some((gr) => gr.id === groupId)) throw new Error(`There is no group ${groupId}.`);
+  const { groups, ...rest } = g;
+  return { ...rest, ...withGroups(groups?.filter((gr) => gr.id !== groupId)) };
+}
+
+/** Renames a group. */
+export function renameGroup(g: WorkflowGraph, groupId: string, label: string): WorkflowGraph {
+  if (!g.groups?.some((gr) => gr.id === groupId)) throw new Error(`There is no group ${groupId}.`);
+  return { ...g, groups: g.groups.map((gr) => (gr.id === groupId ? { ...gr, label } : gr)) };
 }
 
 /** Moves nodes to new positions (rounded to whole pixels). */

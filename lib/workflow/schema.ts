@@ -106,6 +106,15 @@ const KIND_CONFIG: Partial<Record<NodeKind, z.ZodType>> = {
   }),
 };
 
+/** A labelled frame around some nodes, drawn behind them on the canvas. */
+export const GroupSchema = z.object({
+  id: IdSchema,
+  label: z.string().max(200),
+  nodes: z.array(IdSchema).min(1, "must hold at least one node"),
+});
+/** A parsed {@link GroupSchema}. */
+export type WorkflowGroup = z.infer<typeof GroupSchema>;
+
 /** A whole workflow graph; also checks ids, edge ends and per-kind configuration. */
 export const WorkflowGraphSchema = z
   .object({
@@ -116,6 +125,8 @@ export const WorkflowGraphSchema = z
     runTimeoutMs: z.number().int().min(1000).max(365 * 86_400_000).optional(),
     nodes: z.array(WorkflowNodeSchema),
     edges: z.array(WorkflowEdgeSchema),
+    /** Named frames around nodes on the canvas (sub-flows); no meaning for verification or runs. */
+    groups: z.array(GroupSchema).optional(),
   })
   .superRefine((graph, ctx) => {
     const ids = new Set<string>();
@@ -146,6 +157,17 @@ export const WorkflowGraphSchema = z
           ctx.addIssue({ code: "custom", path: ["edges", i, end], message: `edge "${edge.id}" names unknown node "${edge[end]}"` });
         }
       }
+    });
+    const grouped = new Map<string, string>();
+    const groupIds = new Set<string>();
+    graph.groups?.forEach((group, i) => {
+      if (groupIds.has(group.id)) ctx.addIssue({ code: "custom", path: ["groups", i, "id"], message: `duplicate group id "${group.id}"` });
+      groupIds.add(group.id);
+      group.nodes.forEach((n, j) => {
+        if (!ids.has(n)) ctx.addIssue({ code: "custom", path: ["groups", i, "nodes", j], message: `group "${group.id}" holds unknown node "${n}"` });
+        else if (grouped.has(n)) ctx.addIssue({ code: "custom", path: ["groups", i, "nodes", j], message: `node "${n}" is in two groups ("${grouped.get(n)}" and "${group.id}")` });
+        grouped.set(n, group.id);
+      });
     });
   });
 /** A parsed {@link WorkflowGraphSchema}. */
