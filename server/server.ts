@@ -15,6 +15,7 @@ import { installNextBridge, stampClientAddress } from "./api/next-bridge";
 import type { Logger } from "./observability/logger";
 import type { ServiceDeps } from "./services/deps";
 import { ensureAdmin, type EnsureAdminResult } from "./services/users/ensure-admin";
+import { RunEventHub } from "./engine/live";
 import { Worker } from "./engine/worker";
 import { builtinPlugins } from "./nodes/builtins";
 
@@ -48,7 +49,9 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
   const db = await openDatabase(config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir });
   try {
     if (db.migrations.applied.length) log.info({ applied: db.migrations.applied }, "applied database migrations");
-    const deps: ServiceDeps = { prisma: db.prisma, config, log, now: options.now ?? (() => new Date()), plugins: builtinPlugins() };
+    const live = new RunEventHub();
+    await live.start(db.listen);
+    const deps: ServiceDeps = { prisma: db.prisma, config, log, now: options.now ?? (() => new Date()), plugins: builtinPlugins(), live };
     const admin = await ensureAdmin(deps);
     const seeded = config.seedDemo ? await seedDemo(deps) : [];
     if (seeded.length) log.info({ seeded }, "seeded demo workflows");
@@ -124,6 +127,7 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
           server.closeAllConnections();
         }
         await workerStopped;
+        await live.stop();
         await db.close();
       })());
 

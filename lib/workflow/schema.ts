@@ -91,6 +91,8 @@ export const InputFieldSchema = z.object({
   type: z.enum(["string", "number", "boolean", "object", "array", "any"]),
   required: z.boolean().optional(),
   description: z.string().max(500).optional(),
+  /** Runs can be found by this input's value in the runs list. */
+  searchable: z.boolean().optional(),
 });
 
 const KIND_CONFIG: Partial<Record<NodeKind, z.ZodType>> = {

@@ -198,6 +198,7 @@ class RunTx {
         marking: this.state.marking,
         variables: this.state.variables,
         terminal: ["completed", "failed", "cancelled"].includes(this.state.status),
+        reopened: this.events.some((e) => e.type === "RunReopened"),
       error: (() => {
         const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
         return failed && failed.type === "RunFailed" ? failed.failure : null;
@@ -229,7 +230,7 @@ class RunTx {
 }
 
 type FlushPart = {
-  run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; error: Failure | null } | null;
+  run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; reopened: boolean; error: Failure | null } | null;
   created: Record<string, unknown> | null;
   events: Array<Record<string, unknown>>;
   inserts: Array<Record<string, unknown>>;
@@ -247,9 +248,9 @@ const FLUSH_SQL = `
     WITH r AS (
       UPDATE runs SET last_seq = runs.last_seq + x.n, updated_at = $1::timestamptz, status = x.status::"RunStatus",
         marking = x.marking, variables = x.variables,
-        completed_at = CASE WHEN x.terminal THEN $1::timestamptz ELSE runs.completed_at END,
-        error = COALESCE(x.error, runs.error)
-      FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, expected int, n int, status text, marking jsonb, variables jsonb, terminal boolean, error jsonb)
+        completed_at = CASE WHEN x.terminal THEN $1::timestamptz WHEN x.reopened THEN NULL ELSE runs.completed_at END,
+        error = CASE WHEN x.reopened AND x.error IS NULL THEN NULL ELSE COALESCE(x.error, runs.error) END
+      FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, expected int, n int, status text, marking jsonb, variables jsonb, terminal boolean, reopened boolean, error jsonb)
       WHERE runs.id = x.id AND (x.expected IS NULL OR runs.last_seq = x.expected)
         AND runs.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($2::jsonb) AS j))
       RETURNING runs.id, runs.last_seq, x.n
@@ -273,7 +274,8 @@ const FLUSH_SQL = `
     )
     SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
       (CASE WHEN $6::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
-      (SELECT count(pg_notify('petrel_runs', w)) FROM jsonb_array_elements_text($7::jsonb) AS w)::int AS runs_notified`;
+      (SELECT count(pg_notify('petrel_runs', x)) FROM jsonb_array_elements_text($7::jsonb) AS x)::int AS runs_notified,
+      (SELECT count(pg_notify('petrel_run_events', w.id::text)) FROM w)::int AS events_notified`;
 
 /** `run`: the hot path's statement runner, when the write is outside a transaction. */
 async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: FastQuery): Promise<Set<string>> {
@@ -362,13 +364,20 @@ const places = (arcs: Transition["inputs"]) => arcs.flatMap((a) => Array<number>
 // ---------------------------------------------------------------------------------------------
 // Starting runs
 
-export type StartRunInput = { versionId: string; input: Record<string, unknown>; startedById?: string | null; parent?: { runId: string; taskId: string } };
+export type StartRunInput = {
+  versionId: string;
+  input: Record<string, unknown>;
+  startedById?: string | null;
+  parent?: { runId: string; taskId: string };
+  /** Re-run: start with this marking and these variables instead of the net's initial marking and the input. */
+  from?: { marking: number[]; variables: Record<string, unknown>; rerunOf: { runId: string; nodeId: string } };
+};
 
 async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Promise<{ runId: string; rt: RunTx }> {
   const v = await loadVersion(tx, args.versionId);
   const id = randomUUID();
   const now = deps.now();
-  const marking = v.net.initial.slice();
+  const marking = args.from ? args.from.marking.slice() : v.net.initial.slice();
   const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: args.parent?.runId ?? null, parentTaskId: args.parent?.taskId ?? null }, v, []);
   // Inserted by the flush, together with its first events and tasks.
   rt.created = {
@@ -383,7 +392,7 @@ async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Prom
     created_at: now.toISOString(),
   };
   heldBy(tx).set(id, rt);
-  rt.emit({ type: "RunStarted", input: args.input, marking, set: args.input });
+  rt.emit({ type: "RunStarted", input: args.input, marking, set: args.from ? args.from.variables : args.input, ...(args.from ? { rerunOf: args.from.rerunOf } : {}) });
   await advance(rt);
   await rt.flush();
   return { runId: id, rt };
@@ -768,7 +777,8 @@ const CLAIM_SQL = `
         jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', $3::text), $1::timestamptz
       FROM numbered
     )
-    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id FROM numbered`;
+    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id,
+      pg_notify('petrel_run_events', run_id::text) IS NULL AS notified FROM numbered`;
 
 /**
  * Claims up to `limit` due tasks for `worker` in ONE statement: SKIP LOCKED lets many workers
@@ -1112,6 +1122,74 @@ export async function resumeRun(deps: EngineDeps, runId: string, hook?: InTxHook
     await settleChildren(rt);
     await hook?.(tx, runId);
   });
+}
+
+/**
+ * "Retry" of a failed run: the run goes on from where it failed. The failed step is scheduled again
+ * (attempts start over), and so is the work withdrawn because of the failure. Refused once a
+ * compensation has run (completed steps were already undone: re-run instead).
+ */
+export async function reopenRun(deps: EngineDeps, runId: string, reason: string, hook?: InTxHook): Promise<{ nodeIds: string[] }> {
+  return engineTx(deps, async (tx) => {
+    const rt = await openRun(tx, deps, runId);
+    if (rt.state.status !== "failed") throw new AppError("CONFLICT", { message: `Run ${runId} is ${rt.state.status}; only a failed run can be retried.` });
+    const history = (await tx.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { payload: true } })).map((r) => r.payload as EngineEvent);
+    if (history.some((e) => e.type === "NodeScheduled" && e.kind === "compensation")) {
+      throw new AppError("CONFLICT", { message: "Compensation has already undone this run's completed steps, so it cannot go on; re-run it from a step instead." });
+    }
+    const lastFailed = history.map((e) => e.type).lastIndexOf("RunFailed");
+    const failedAt = history.slice(0, lastFailed).reverse().find((e): e is Extract<EngineEvent, { type: "TaskFailed" }> => e.type === "TaskFailed" && e.final);
+    if (!failedAt) throw new AppError("CONFLICT", { message: `Run ${runId} did not fail at a step (it timed out or got stuck), so there is nothing to retry; re-run it from a step instead.` });
+    const scheduled = new Map(history.filter((e): e is Extract<EngineEvent, { type: "NodeScheduled" }> => e.type === "NodeScheduled").map((e) => [e.taskId, e]));
+    const withdrawn = history.slice(history.indexOf(failedAt)).flatMap((e) => (e.type === "TasksWithdrawn" && e.reason === "the run failed" ? e.taskIds : []));
+    const produced: number[] = [];
+    const nodeIds: string[] = [];
+    for (const taskId of [failedAt.taskId, ...withdrawn]) {
+      const s = scheduled.get(taskId);
+      if (!s) continue;
+      nodeIds.push(s.nodeId);
+      if (!s.consumeOnFire) produced.push(...s.consumed);
+    }
+    rt.emit({ type: "RunReopened", reason, produced });
+    await advance(rt);
+    await settleChildren(rt);
+    await hook?.(tx, runId);
+    return { nodeIds };
+  });
+}
+
+/**
+ * The state a re-run from `nodeId` starts with: the run's marking and variables just before the
+ * step was (last) scheduled, with the tokens of work that was pending then given back (so that it
+ * is scheduled again), mapped onto `target`'s net by place id.
+ */
+export async function rerunState(prisma: PrismaClient, runId: string, nodeId: string, target: LoadedVersion): Promise<{ marking: number[]; variables: Record<string, unknown> }> {
+  const run = await prisma.run.findUnique({ where: { id: runId }, select: { versionId: true } });
+  if (!run) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
+  const source = await loadVersion(prisma, run.versionId);
+  const history = (await prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { payload: true } })).map((r) => r.payload as EngineEvent);
+  const at = history.map((e) => (e.type === "NodeScheduled" && e.nodeId === nodeId ? 1 : 0)).lastIndexOf(1);
+  if (at < 0) {
+    const label = source.nodes.get(nodeId)?.label ?? nodeId;
+    throw new AppError("INVALID_INPUT", { message: `Run ${runId} never reached "${label}", so it cannot be re-run from there.`, details: { fields: [{ path: "nodeId", message: "was never reached in this run" }] } });
+  }
+  const before = history.slice(0, at);
+  const state = fold(before);
+  for (const e of before) {
+    if (e.type !== "NodeScheduled" || e.consumeOnFire) continue;
+    const t = state.tasks[e.taskId];
+    if (t && (t.status === "ready" || t.status === "leased" || t.status === "waiting")) for (const p of e.consumed) state.marking[p] = (state.marking[p] ?? 0) + 1;
+  }
+  const index = new Map(target.net.places.map((p, i) => [p.id, i]));
+  const marking = new Array<number>(target.net.places.length).fill(0);
+  state.marking.forEach((n, p) => {
+    if (!n) return;
+    const placeId = source.net.places[p]!.id;
+    const i = index.get(placeId);
+    if (i === undefined) throw new AppError("CONFLICT", { message: `Version ${target.version} no longer has the place "${source.net.places[p]!.label}" where the run stood; re-run on version ${source.version} instead.` });
+    marking[i] = n;
+  });
+  return { marking, variables: state.variables };
 }
 
 /** Fails running runs past their run timeout. */

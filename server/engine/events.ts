@@ -12,7 +12,7 @@ export type Failure = { type: string; message: string; nonRetryable: boolean; de
 export type TaskKind = "activity" | "timer" | "signal" | "approval" | "child" | "compensation";
 
 export type EngineEvent =
-  | ({ type: "RunStarted"; input: unknown; marking: number[] } & Move)
+  | ({ type: "RunStarted"; input: unknown; marking: number[]; rerunOf?: { runId: string; nodeId: string } } & Move)
   | ({ type: "TransitionFired"; nodeId?: string; transition: number } & Move)
   | { type: "NodeScheduled"; nodeId: string; taskId: string; kind: TaskKind; transition: number; runAt: string; consumed: number[]; consumeOnFire: boolean; childRunId?: string }
   | { type: "TaskStarted"; nodeId: string; taskId: string; attempt: number; worker: string }
@@ -29,7 +29,9 @@ export type EngineEvent =
   | { type: "RunResumed" }
   | { type: "RunCompleted" }
   | { type: "RunFailed"; failure: Failure }
-  | { type: "RunCancelled"; reason: string };
+  | { type: "RunCancelled"; reason: string }
+  /** A failed run taken up again (an operator's "retry"): the failed step's tokens, and those of the work withdrawn because of the failure, come back. */
+  | { type: "RunReopened"; reason: string; produced: number[] };
 
 export type EventType = EngineEvent["type"];
 
@@ -103,6 +105,10 @@ export function applyEvent(state: FoldedRun, e: EngineEvent): void {
       break;
     case "RunCancelled":
       state.status = "cancelled";
+      break;
+    case "RunReopened":
+      state.status = "running";
+      applyMove(state, { produced: e.produced });
       break;
   }
 }

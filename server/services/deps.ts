@@ -4,6 +4,7 @@ import type { PrismaClient } from "../db/database";
 import type { Logger } from "../observability/logger";
 import type { Role } from "../../lib/policy";
 import type { PluginRegistry } from "../nodes/registry";
+import type { RunEventHub } from "../engine/live";
 
 export type ServiceDeps = {
   prisma: PrismaClient;
@@ -13,6 +14,8 @@ export type ServiceDeps = {
   now: () => Date;
   /** Node-type plugins (built-ins plus any registered at start). */
   plugins: PluginRegistry;
+  /** Wakes live subscriptions when run events are committed (web processes; absent in workers and tools). */
+  live?: RunEventHub;
 };
 
 /** Who is acting. */

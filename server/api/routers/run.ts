@@ -1,6 +1,9 @@
+import { tracked } from "@trpc/server";
+import { z } from "zod";
 import { startRun, StartRunInputSchema } from "../../services/runs/start-run";
-import { cancelRun, CancelRunInputSchema, decideApproval, DecideInputSchema, pauseRun, resumeRun, RunIdSchema, signalRun, SignalRunInputSchema } from "../../services/runs/operate-run";
-import { getRun, HistoryInputSchema, listRuns, ListRunsInputSchema, queryRun, runHistory } from "../../services/runs/read-runs";
+import { watchRun, watchRuns } from "../../services/runs/watch-run";
+import { cancelRun, CancelRunInputSchema, decideApproval, DecideInputSchema, pauseRun, rerunFrom, RerunInputSchema, resumeRun, retryRun, RetryRunInputSchema, RunIdSchema, signalRun, SignalRunInputSchema } from "../../services/runs/operate-run";
+import { getRun, HistoryInputSchema, inbox, listRuns, ListRunsInputSchema, queryRun, runHistory } from "../../services/runs/read-runs";
 import { authorized, router } from "../trpc";
 
 export const runRouter = router({
@@ -23,4 +26,24 @@ export const runRouter = router({
     await resumeRun(ctx.deps, ctx.actor, ctx.meta, input.runId);
     return { resumed: true };
   }),
+  retry: authorized("run.operate").input(RetryRunInputSchema).mutation(({ ctx, input }) => retryRun(ctx.deps, ctx.actor, ctx.meta, input)),
+  rerun: authorized("run.operate").input(RerunInputSchema).mutation(({ ctx, input }) => rerunFrom(ctx.deps, ctx.actor, ctx.meta, input)),
+  /** Human tasks waiting for a decision. */
+  inbox: authorized("run.operate").query(({ ctx }) => inbox(ctx.deps)),
+  /**
+   * A run's history, live: the events after `afterSeq`, then each new one. Each event is tracked
+   * by its sequence number, so a client that reconnects resumes after the last one it saw.
+   */
+  watch: authorized("run.read")
+    .input(z.object({ runId: z.string().uuid("must be a run id"), afterSeq: z.number().int().min(0).default(0), lastEventId: z.string().regex(/^\d+$/).nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const after = input.lastEventId ? Number(input.lastEventId) : input.afterSeq;
+      for await (const e of watchRun(ctx.deps, input.runId, after, signal)) yield tracked(String(e.seq), e);
+    }),
+  /** Which runs changed (batched), for the runs list. */
+  changes: authorized("run.read")
+    .input(z.object({ intervalMs: z.number().int().min(100).max(10_000).default(500) }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      yield* watchRuns(ctx.deps, input?.intervalMs ?? 500, signal);
+    }),
 });

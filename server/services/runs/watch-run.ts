@@ -1,0 +1,59 @@
+/**
+ * Live history of a run for subscriptions: first every event after `afterSeq`, then each new one
+ * as it is committed — read from the table in sequence order, so nothing is skipped or repeated
+ * (a reconnecting client resumes from the last sequence number it saw). Woken by the process's
+ * RunEventHub (LISTEN/NOTIFY), with a slow poll as a safety net.
+ */
+import { AppError } from "../../../lib/errors";
+import { Waker } from "../../engine/live";
+import type { ServiceDeps } from "../deps";
+
+export type LiveEvent = { seq: number; type: string; nodeId: string | null; taskId: string | null; attempt: number | null; payload: unknown; at: Date };
+
+const PAGE = 500;
+/** Longest wait for a notification before looking anyway. */
+const SAFETY_POLL_MS = 2000;
+
+export async function* watchRun(deps: ServiceDeps, runId: string, afterSeq: number, signal?: AbortSignal): AsyncGenerator<LiveEvent> {
+  if (!(await deps.prisma.run.findUnique({ where: { id: runId }, select: { id: true } }))) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
+  const waker = new Waker();
+  const off = deps.live?.onRun(runId, () => waker.poke());
+  let after = afterSeq;
+  try {
+    while (!signal?.aborted) {
+      const rows = await deps.prisma.runEvent.findMany({ where: { runId, seq: { gt: after } }, orderBy: { seq: "asc" }, take: PAGE, select: { seq: true, type: true, nodeId: true, taskId: true, attempt: true, payload: true, at: true } });
+      for (const r of rows) {
+        yield r;
+        after = r.seq;
+      }
+      if (rows.length === PAGE) continue;
+      await waker.wait(deps.live ? SAFETY_POLL_MS : 500, signal);
+    }
+  } finally {
+    off?.();
+  }
+}
+
+/** Ids of runs that changed, in batches (at most one batch per `intervalMs`): what the runs list refreshes on. */
+export async function* watchRuns(deps: ServiceDeps, intervalMs: number, signal?: AbortSignal): AsyncGenerator<{ runIds: string[] }> {
+  const changed = new Set<string>();
+  const waker = new Waker();
+  const off = deps.live?.onAny((runId) => {
+    changed.add(runId);
+    waker.poke();
+  });
+  try {
+    while (!signal?.aborted) {
+      await waker.wait(deps.live ? 30_000 : intervalMs, signal);
+      if (signal?.aborted) return;
+      if (changed.size) {
+        const runIds = [...changed];
+        changed.clear();
+        yield { runIds };
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  } finally {
+    off?.();
+  }
+}
