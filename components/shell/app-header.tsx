@@ -8,6 +8,7 @@ export function AppHeader({ user }: { user: { name: string; email: string; role:
   const items: NavItem[] = [
     { href: "/workflows", label: "Workflows" },
     { href: "/runs", label: "Runs" },
+    ...(can(user.role, "run.operate") ? [{ href: "/tasks", label: "Tasks" }] : []),
     { href: "/monitor", label: "Monitor" },
   ];
   if (can(user.role, "admin.access")) items.push({ href: "/admin", label: "Admin" });

@@ -50,14 +50,14 @@ export const DEMO_WORKFLOWS: DemoWorkflow[] = [
     description: "Small expenses pass; large ones wait for a manager's decision.",
     graph: {
       petrel: 1,
-      input: { amount: { type: "number", required: true, description: "The amount claimed" } },
+      input: { amount: { type: "number", required: true, description: "The amount claimed" }, employee: { type: "string", searchable: true, description: "Who claims it" } },
       nodes: [
         { id: "start", kind: "start", label: "Expense filed", position: at(0, 100) },
         { id: "route", kind: "exclusive-split", label: "Amount?", position: at(160, 100) },
         { id: "approve", kind: "approval", label: "Manager approves", position: at(320, 20), config: { assigneeRole: "operator" } },
         { id: "auto", kind: "task", label: "Auto-approve", position: at(320, 180), config: { type: "log", message: "auto-approved" } },
         { id: "merge", kind: "exclusive-merge", position: at(500, 100) },
-        { id: "pay", kind: "task", label: "Reimburse", position: at(640, 100), config: { type: "http", method: "POST", url: "https://finance.example/pay" } },
+        { id: "pay", kind: "task", label: "Reimburse", position: at(640, 100), config: { type: "log", message: "reimbursed" } },
         { id: "end", kind: "end", label: "Paid", position: at(820, 100) },
       ],
       edges: [

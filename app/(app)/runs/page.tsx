@@ -1,18 +1,20 @@
 import type { Metadata } from "next";
-import { EmptyState } from "../../../components/ui/empty-state";
+import { Suspense } from "react";
+import { RunsList } from "../../../components/runs/runs-list";
 import { PageHeader } from "../../../components/ui/page-header";
+import { can } from "../../../lib/policy";
 import { requirePermission } from "../../_server/petrel";
 
 export const metadata: Metadata = { title: "Runs" };
 
 export default async function RunsPage() {
-  await requirePermission("run.read");
+  const viewer = await requirePermission("run.read");
   return (
     <section>
       <PageHeader title="Runs" description="Every run of a published workflow, live." />
-      <EmptyState title="No runs yet" testId="runs-empty">
-        <p>Publish a workflow and start it; its runs appear here and update as they happen.</p>
-      </EmptyState>
+      <Suspense>
+        <RunsList mayStart={can(viewer.role, "run.operate")} />
+      </Suspense>
     </section>
   );
 }

@@ -1,0 +1,174 @@
+/**
+ * Live runs in the browser: start the demo from the UI and watch it, approve its human task from
+ * the inbox while the run page updates, re-run a failed run after fixing the step, and resume the
+ * event stream after the connection dropped.
+ */
+import { expect, test, type APIRequestContext, type Page, type WebSocketRoute } from "@playwright/test";
+import superjson from "superjson";
+import { E2E_ADMIN, signIn } from "./fixtures";
+
+test.use({ viewport: { width: 1500, height: 950 } });
+
+async function api<T>(request: APIRequestContext, proc: string, input: unknown, kind: "query" | "mutation" = "mutation"): Promise<T> {
+  const res =
+    kind === "query"
+      ? await request.get(`/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`)
+      : await request.post(`/api/trpc/${proc}`, { data: superjson.serialize(input) });
+  expect(res.status(), await res.text()).toBe(200);
+  return superjson.deserialize((await res.json()).result.data) as T;
+}
+
+async function apiAs(page: Page): Promise<APIRequestContext> {
+  const request = page.context().request;
+  await api(request, "auth.signIn", E2E_ADMIN);
+  return request;
+}
+
+const runNode = (page: Page, id: string) => page.locator(`[data-testid="run-node"][data-node-id="${id}"]`);
+
+async function historyMatches(page: Page, request: APIRequestContext, runId: string): Promise<void> {
+  const run = await api<{ lastSeq: number }>(request, "run.get", { runId }, "query");
+  await expect(page.getByTestId("run-page")).toHaveAttribute("data-last-seq", String(run.lastSeq));
+  await expect(page.getByTestId("event-list")).toHaveAttribute("data-count", String(run.lastSeq));
+}
+
+test("[live] start the demo from the UI, watch it, approve its human task from the inbox, see it complete", async ({ page, context }) => {
+  await signIn(page, E2E_ADMIN);
+  // Publish the seeded demo.
+  await page.getByTestId("workflow-link").filter({ hasText: "Expense approval" }).click();
+  await expect(page.getByTestId("verify-status")).toHaveAttribute("data-status", "sound");
+  await page.getByTestId("publish").click();
+  await expect(page.getByTestId("publish-message")).toContainText(/Published version|already has/);
+
+  await page.goto("/runs");
+  await page.getByTestId("start-run").click();
+  await page.getByLabel("Workflow").last().selectOption({ label: "Expense approval" });
+  await page.getByLabel(/amount/).fill("900");
+  await page.getByLabel(/employee/).fill("Ada");
+  await page.getByTestId("start-run-submit").click();
+  await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/);
+  const runId = page.url().split("/").pop()!;
+
+  // The run reaches the approval and waits there; the token sits on the way in.
+  await expect(runNode(page, "approve")).toHaveAttribute("data-state", "waiting");
+  await expect(runNode(page, "route")).toHaveAttribute("data-state", "done");
+  await expect(runNode(page, "auto")).toHaveAttribute("data-state", "pending");
+  await expect(page.getByTestId("run-status")).toHaveText("running");
+  await expect(page.getByTestId("timeline-bar").first()).toBeVisible();
+
+  // Approve it from the inbox in another tab; this page follows live.
+  const inbox = await context.newPage();
+  await inbox.goto("/tasks");
+  const item = inbox.locator(`[data-testid="inbox-item"][data-run-id="${runId}"]`);
+  await item.getByPlaceholder("Comment (optional)").fill("within budget");
+  await item.getByTestId("approve").click();
+  await expect(item).toHaveCount(0);
+
+  await expect(page.getByTestId("run-status")).toHaveText("completed");
+  await expect(runNode(page, "approve")).toHaveAttribute("data-state", "done");
+  await expect(runNode(page, "pay")).toHaveAttribute("data-state", "done");
+  await expect(runNode(page, "auto")).toHaveAttribute("data-state", "skipped");
+  const request = await apiAs(page);
+  await historyMatches(page, request, runId);
+
+  // The runs list finds it by its searchable input, and shows it completed.
+  await page.goto("/runs?q=Ada");
+  await expect(page.getByTestId("run-row")).toHaveCount(1);
+  await expect(page.getByTestId("run-row")).toHaveAttribute("data-status", "completed");
+});
+
+test("[live] a failed run shows why; after fixing the step, re-run it from the failed step", async ({ page }) => {
+  await signIn(page, E2E_ADMIN);
+  const request = await apiAs(page);
+  const graph = {
+    petrel: 1,
+    nodes: [
+      { id: "s", kind: "start", label: "Start", position: { x: 0, y: 0 } },
+      { id: "prepare", kind: "task", label: "Prepare", position: { x: 120, y: -8 }, config: { type: "transform", set: { ready: "=true" } }, outputs: ["ready"] },
+      { id: "send", kind: "task", label: "Send", position: { x: 340, y: -8 }, config: { type: "fail", errorType: "Misconfigured", message: "the endpoint is wrong", nonRetryable: true } },
+      { id: "e", kind: "end", label: "End", position: { x: 560, y: 0 } },
+    ],
+    edges: [
+      { id: "s-prepare", source: "s", target: "prepare", kind: "flow" },
+      { id: "prepare-send", source: "prepare", target: "send", kind: "flow" },
+      { id: "send-e", source: "send", target: "e", kind: "flow" },
+    ],
+  };
+  const w = await api<{ id: string }>(request, "workflow.create", { name: "Fragile sender", description: "", graph });
+  await api(request, "workflow.publish", { workflowId: w.id });
+  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+
+  await page.goto(`/runs/${runId}`);
+  await expect(page.getByTestId("run-status")).toHaveText("failed");
+  await expect(page.getByTestId("failure")).toContainText("Failed at “Send”");
+  await expect(page.getByTestId("failure")).toContainText("Misconfigured");
+  await expect(runNode(page, "send")).toHaveAttribute("data-state", "failed");
+  await expect(runNode(page, "prepare")).toHaveAttribute("data-state", "done");
+
+  // Fix the step in the designer and publish version 2.
+  await page.goto(`/workflows/${w.id}`);
+  await page.locator('.react-flow__node[data-id="send"]').click();
+  await page.getByLabel("Step type").selectOption("noop");
+  await expect(page.getByTestId("save-status")).toHaveAttribute("data-status", "saved");
+  await page.getByTestId("publish").click();
+  await expect(page.getByTestId("publish-message")).toContainText("Published version 2");
+
+  // Re-run the failed run from "send" on the latest version: a new run that completes.
+  await page.goto(`/runs/${runId}`);
+  await page.getByTestId("rerun-open").click();
+  await page.getByTestId("rerun").click();
+  await expect(page).not.toHaveURL(new RegExp(runId));
+  await expect(page.getByTestId("run-status")).toHaveText("completed");
+  await expect(runNode(page, "send")).toHaveAttribute("data-state", "done");
+  await expect(runNode(page, "prepare")).toHaveAttribute("data-state", "skipped");
+  await expect(page.getByTestId("variables")).toContainText('"ready": true');
+});
+
+test("[live] the event stream resumes after the connection dropped: no gap, no duplicate", async ({ page }) => {
+  await signIn(page, E2E_ADMIN);
+  const request = await apiAs(page);
+  const graph = {
+    petrel: 1,
+    nodes: [
+      { id: "s", kind: "start", position: { x: 0, y: 0 } },
+      { id: "w1", kind: "signal", label: "First", position: { x: 120, y: -8 }, config: { name: "go" } },
+      { id: "w2", kind: "signal", label: "Second", position: { x: 340, y: -8 }, config: { name: "go" } },
+      { id: "e", kind: "end", position: { x: 560, y: 0 } },
+    ],
+    edges: [
+      { id: "a", source: "s", target: "w1", kind: "flow" },
+      { id: "b", source: "w1", target: "w2", kind: "flow" },
+      { id: "c", source: "w2", target: "e", kind: "flow" },
+    ],
+  };
+  const w = await api<{ id: string }>(request, "workflow.create", { name: "Two signals", description: "", graph });
+  await api(request, "workflow.publish", { workflowId: w.id });
+  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+  // The page's WebSocket goes through the test, which can cut it and hold back what the page
+  // sends after reconnecting (its re-subscription), so that events happen while it is away.
+  let socket: WebSocketRoute | null = null;
+  let hold = false;
+  const held: Array<() => void> = [];
+  await page.routeWebSocket(/\/api\/trpc-ws/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => (hold ? held.push(() => server.send(m)) : server.send(m)));
+    socket = ws;
+  });
+  await page.goto(`/runs/${runId}`);
+  await expect(runNode(page, "w1")).toHaveAttribute("data-state", "waiting");
+  await historyMatches(page, request, runId);
+
+  // The connection drops; the page reconnects, but its re-subscription is held back while the run moves on.
+  hold = true;
+  await (socket as WebSocketRoute | null)!.close({ code: 4000, reason: "dropped by the test" });
+  await expect.poll(() => held.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  await api(request, "run.signal", { runId, name: "go", payload: { n: 1 } });
+  await page.waitForTimeout(1000);
+  await expect(runNode(page, "w1")).toHaveAttribute("data-state", "waiting"); // not seen yet
+  hold = false;
+  for (const send of held.splice(0)) send();
+  await expect(runNode(page, "w1")).toHaveAttribute("data-state", "done");
+  await api(request, "run.signal", { runId, name: "go", payload: { n: 2 } });
+  await expect(page.getByTestId("run-status")).toHaveText("completed");
+  await historyMatches(page, request, runId);
+});
