@@ -6,7 +6,7 @@
  */
 import { Background, BackgroundVariant, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, ViewportPortal, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useEffect, useMemo, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
 import type { Net } from "../../lib/petri/net";
 import type { NodeState } from "../../lib/runs/run-view";
 import { KIND_TITLES } from "../../lib/workflow/edit";
@@ -86,25 +86,52 @@ function Token({ x, y, fromX, fromY, count }: { x: number; y: number; fromX: num
 }
 
 export function RunCanvas({ graph, net, states, marking, selected, onSelect }: { graph: WorkflowGraph; net: Net; states: Map<string, NodeState>; marking: number[]; selected: string | null; onSelect(nodeId: string | null): void }) {
-  const nodes = useMemo<Node<RunNodeData, "run">[]>(
-    () => graph.nodes.map((n) => ({ id: n.id, type: "run", position: n.position, data: { node: n, state: states.get(n.id) ?? "pending", selected: selected === n.id }, draggable: false, connectable: false, selected: selected === n.id })),
-    [graph, states, selected],
-  );
-  const edges = useMemo<Edge[]>(
-    () =>
-      graph.edges.map((e) => ({
+  // Node and edge objects are reused while their state is unchanged, so React Flow redraws only
+  // the steps an event touched.
+  const nodeCache = useRef(new Map<string, Node<RunNodeData, "run">>());
+  const nodesRef = useRef<Node<RunNodeData, "run">[]>([]);
+  const edgesRef = useRef<Edge[]>([]);
+  const nodes = useMemo<Node<RunNodeData, "run">[]>(() => {
+    const next = graph.nodes.map((n) => {
+      const state = states.get(n.id) ?? "pending";
+      const isSelected = selected === n.id;
+      const prev = nodeCache.current.get(n.id);
+      if (prev && prev.data.node === n && prev.data.state === state && prev.data.selected === isSelected) return prev;
+      // Sizes are known per kind: giving them (as measured) spares React Flow re-measuring a node
+      // each time its state changes, which forced a layout per event.
+      const size = nodeSize(n.kind);
+      return { id: n.id, type: "run" as const, position: n.position, data: { node: n, state, selected: isSelected }, draggable: false, connectable: false, selected: isSelected, width: size.width, height: size.height, measured: size };
+    });
+    const before = nodesRef.current;
+    if (before.length === next.length && before.every((n, i) => n === next[i])) return before;
+    nodeCache.current = new Map(next.map((n) => [n.id, n]));
+    nodesRef.current = next;
+    return next;
+  }, [graph, states, selected]);
+  const edgeCache = useRef(new Map<string, Edge>());
+  const edges = useMemo<Edge[]>(() => {
+    const next = graph.edges.map((e) => {
+      const className = `${e.kind === "error" ? "edge-error" : ""}${states.get(e.source) === "done" && states.get(e.target) !== "pending" && states.get(e.target) !== "skipped" ? " edge-taken" : ""}`;
+      const prev = edgeCache.current.get(e.id);
+      if (prev && prev.className === className && prev.source === e.source && prev.target === e.target) return prev;
+      return {
         id: e.id,
         source: e.source,
         target: e.target,
         ...(e.kind === "error" ? { sourceHandle: "error" } : {}),
         type: "smoothstep",
-        className: `${e.kind === "error" ? "edge-error" : ""}${states.get(e.source) === "done" && states.get(e.target) !== "pending" && states.get(e.target) !== "skipped" ? " edge-taken" : ""}`,
+        className,
         markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
         ...(e.condition || e.isDefault ? { label: e.isDefault ? "default" : e.condition } : {}),
         selectable: false,
-      })),
-    [graph, states],
-  );
+      } satisfies Edge;
+    });
+    const before = edgesRef.current;
+    if (before.length === next.length && before.every((e, i) => e === next[i])) return before;
+    edgeCache.current = new Map(next.map((e) => [e.id, e]));
+    edgesRef.current = next;
+    return next;
+  }, [graph, states]);
   const tokens = useMemo(() => {
     const out: Array<{ key: string; x: number; y: number; fromX: number; fromY: number; count: number }> = [];
     marking.forEach((count, i) => {
@@ -141,7 +168,8 @@ export function RunCanvas({ graph, net, states, marking, selected, onSelect }: {
           proOptions={{ hideAttribution: true }}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
-          <MiniMap pannable zoomable ariaLabel="Overview" />
+          {/* The minimap redraws every node on each change: on large graphs it would cost every event a frame. */}
+          {graph.nodes.length <= 150 ? <MiniMap pannable zoomable ariaLabel="Overview" /> : null}
           <Controls showInteractive={false} />
           <ViewportPortal>
             {tokens.map((t) => (

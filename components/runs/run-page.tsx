@@ -35,8 +35,13 @@ export function RunPage(props: RunPageProps) {
 
   useEffect(() => {
     const s = state.current;
+    let marked = 0;
     const flush = () => {
       s.frame = 0;
+      // For measurements (npm run bench -- live): which events this frame draws, and when they were committed.
+      const fresh = s.events.slice(marked);
+      marked = s.events.length;
+      if (fresh.length) performance.mark("petrel:run-events", { detail: fresh.map((e) => ({ seq: e.seq, at: new Date(e.at).getTime() })) });
       setEvents(s.events.slice());
       // A new object each frame, so the views that read it redraw.
       setView({ ...s.view, nodes: new Map(s.view.nodes) });
@@ -65,6 +70,10 @@ export function RunPage(props: RunPageProps) {
   }, [client, props.runId]);
 
   const states = useMemo(() => nodeStates(graph, view), [graph, view]);
+  // The timeline and the history are the heavier panels: when events pour in they are redrawn at
+  // most four times a second, so the canvas keeps up with every frame.
+  const slowView = useThrottled(view, 250);
+  const slowEvents = useThrottled(events, 250);
   const failedNode = view.status === "failed" ? graph.nodes.find((n) => states.get(n.id) === "failed") : undefined;
   const selectedNode = graph.nodes.find((n) => n.id === selected);
 
@@ -111,7 +120,7 @@ export function RunPage(props: RunPageProps) {
       <div className="run-body">
         <div className="run-main">
           <RunCanvas graph={graph} net={net} states={states} marking={view.marking} selected={selected} onSelect={setSelected} />
-          <Timeline graph={graph} view={view} selected={selected} onSelect={setSelected} />
+          <Timeline graph={graph} view={slowView} selected={selected} onSelect={setSelected} />
         </div>
         <aside className="run-side">
           {selectedNode ? <NodeDetails nodeId={selectedNode.id} label={selectedNode.label ?? selectedNode.id} view={view} state={states.get(selectedNode.id) ?? "pending"} /> : <p className="muted small">Select a step to see its attempts, output and error.</p>}
@@ -123,12 +132,27 @@ export function RunPage(props: RunPageProps) {
           </section>
           <section>
             <h3>History ({events.length} events)</h3>
-            <EventList events={events} />
+            <EventList events={slowEvents} />
           </section>
         </aside>
       </div>
     </div>
   );
+}
+
+/** `value`, but updated at most once per `ms` (the last value always lands). */
+function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = Math.max(0, last.current + ms - Date.now());
+    const timer = setTimeout(() => {
+      last.current = Date.now();
+      setShown(value);
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return shown;
 }
 
 function NodeDetails({ nodeId, label, view, state }: { nodeId: string; label: string; view: RunView; state: string }) {
