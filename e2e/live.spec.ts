@@ -55,6 +55,8 @@ test("[live] start the demo from the UI, watch it, approve its human task from t
   await expect(runNode(page, "auto")).toHaveAttribute("data-state", "pending");
   await expect(page.getByTestId("run-status")).toHaveText("running");
   await expect(page.getByTestId("timeline-bar").first()).toBeVisible();
+  // The run's token sits on the waiting step.
+  await expect(page.getByTestId("token")).toHaveCount(1);
 
   // Approve it from the inbox in another tab; this page follows live.
   const inbox = await context.newPage();
@@ -68,6 +70,8 @@ test("[live] start the demo from the UI, watch it, approve its human task from t
   await expect(runNode(page, "approve")).toHaveAttribute("data-state", "done");
   await expect(runNode(page, "pay")).toHaveAttribute("data-state", "done");
   await expect(runNode(page, "auto")).toHaveAttribute("data-state", "skipped");
+  // At the end the token rests at the end.
+  await expect(page.getByTestId("token")).toHaveCount(1);
   const request = await apiAs(page);
   await historyMatches(page, request, runId);
 

@@ -6,24 +6,42 @@
  */
 import { Background, BackgroundVariant, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, ViewportPortal, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useEffect, useMemo, useRef, useState } from "react";
+import { createContext, memo, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { createStore, useStore, type StoreApi } from "zustand";
 import type { Net } from "../../lib/petri/net";
 import type { NodeState } from "../../lib/runs/run-view";
 import { KIND_TITLES } from "../../lib/workflow/edit";
 import type { WorkflowGraph, WorkflowNode } from "../../lib/workflow/schema";
 import { gatewaySymbol, Icon, iconName, nodeSize, shapeOf } from "../designer/node-look";
 
-type RunNodeData = { node: WorkflowNode; state: NodeState; selected: boolean };
+type RunNodeData = { node: WorkflowNode };
+
+/**
+ * What changes while a run is watched — node states, the marking, the selection — lives in a small
+ * store: each node reads its own state through a selector, so an event redraws the one or two
+ * steps it touched, not the whole graph (React Flow's node list stays the same object).
+ */
+export type RunLive = { states: Map<string, NodeState>; marking: number[]; selected: string | null };
+export const RunLiveContext = createContext<StoreApi<RunLive> | null>(null);
+export const createRunLive = () => createStore<RunLive>()(() => ({ states: new Map(), marking: [], selected: null }));
+
+function useRunLive<T>(selector: (s: RunLive) => T): T {
+  const store = useContext(RunLiveContext);
+  if (!store) throw new Error("useRunLive needs a RunLiveContext");
+  return useStore(store, selector);
+}
 
 export const STATE_ICON: Record<NodeState, string> = { pending: "○", running: "⟳", retrying: "↻", waiting: "⏳", done: "✓", failed: "✕", cancelled: "⊘", skipped: "–", compensated: "↶" };
 
 const RunNode = memo(function RunNode({ data }: NodeProps<Node<RunNodeData, "run">>) {
-  const { node, state } = data;
+  const { node } = data;
+  const state = useRunLive((s) => s.states.get(node.id) ?? "pending");
+  const selected = useRunLive((s) => s.selected === node.id);
   const shape = shapeOf(node.kind);
   const { width, height } = nodeSize(node.kind);
   const label = node.label ?? node.id;
   return (
-    <div className={`pn pn-${shape} pn-${node.kind} rs rs-${state}${data.selected ? " is-selected" : ""}`} style={{ width, height }} data-testid="run-node" data-node-id={node.id} data-state={state} title={`${label}: ${state}`}>
+    <div className={`pn pn-${shape} pn-${node.kind} rs rs-${state}${selected ? " is-selected" : ""}`} style={{ width, height }} data-testid="run-node" data-node-id={node.id} data-state={state} title={`${label}: ${state}`}>
       <Handle type="target" position={Position.Left} className="pn-handle" isConnectable={false} />
       {shape === "activity" ? (
         <div className="pn-box">
@@ -85,35 +103,65 @@ function Token({ x, y, fromX, fromY, count }: { x: number; y: number; fromX: num
   );
 }
 
-export function RunCanvas({ graph, net, states, marking, selected, onSelect }: { graph: WorkflowGraph; net: Net; states: Map<string, NodeState>; marking: number[]; selected: string | null; onSelect(nodeId: string | null): void }) {
-  // Node and edge objects are reused while their state is unchanged, so React Flow redraws only
-  // the steps an event touched.
-  const nodeCache = useRef(new Map<string, Node<RunNodeData, "run">>());
-  const nodesRef = useRef<Node<RunNodeData, "run">[]>([]);
-  const edgesRef = useRef<Edge[]>([]);
-  const nodes = useMemo<Node<RunNodeData, "run">[]>(() => {
-    const next = graph.nodes.map((n) => {
-      const state = states.get(n.id) ?? "pending";
-      const isSelected = selected === n.id;
-      const prev = nodeCache.current.get(n.id);
-      if (prev && prev.data.node === n && prev.data.state === state && prev.data.selected === isSelected) return prev;
-      // Sizes are known per kind: giving them (as measured) spares React Flow re-measuring a node
-      // each time its state changes, which forced a layout per event.
-      const size = nodeSize(n.kind);
-      return { id: n.id, type: "run" as const, position: n.position, data: { node: n, state, selected: isSelected }, draggable: false, connectable: false, selected: isSelected, width: size.width, height: size.height, measured: size };
+/**
+ * The tokens: those of the marking, on their edges, and one on each step at work (running,
+ * waiting, retrying) — a step takes its token when it is scheduled and gives it on when it ends.
+ */
+function Tokens({ graph, net }: { graph: WorkflowGraph; net: Net }) {
+  const marking = useRunLive((s) => s.marking);
+  const states = useRunLive((s) => s.states);
+  const tokens = useMemo(() => {
+    const out: Array<{ key: string; x: number; y: number; fromX: number; fromY: number; count: number }> = [];
+    marking.forEach((count, i) => {
+      if (count <= 0) return;
+      const origin = net.places[i]?.origin;
+      if (!origin) return;
+      if (origin.edgeId) {
+        const m = edgeMid(graph, origin.edgeId);
+        const c = m ? centre(graph, m.from) : null;
+        if (m && c) out.push({ key: `${origin.edgeId}`, x: m.x, y: m.y, fromX: c.x, fromY: c.y, count });
+      } else if (origin.nodeId) {
+        const c = centre(graph, origin.nodeId);
+        if (c) out.push({ key: `node:${origin.nodeId}:${i}`, x: c.x, y: c.y, fromX: c.x, fromY: c.y, count });
+      }
     });
-    const before = nodesRef.current;
-    if (before.length === next.length && before.every((n, i) => n === next[i])) return before;
-    nodeCache.current = new Map(next.map((n) => [n.id, n]));
-    nodesRef.current = next;
-    return next;
-  }, [graph, states, selected]);
+    for (const [nodeId, state] of states) {
+      if (state !== "running" && state !== "waiting" && state !== "retrying") continue;
+      const c = centre(graph, nodeId);
+      if (c) out.push({ key: `at:${nodeId}`, x: c.x, y: c.y - 12, fromX: c.x - 40, fromY: c.y, count: 1 });
+    }
+    return out;
+  }, [marking, states, net, graph]);
+  return (
+    <ViewportPortal>
+      {tokens.map((t) => (
+        <Token key={t.key} x={t.x} y={t.y} fromX={t.fromX} fromY={t.fromY} count={t.count} />
+      ))}
+    </ViewportPortal>
+  );
+}
+
+/**
+ * The canvas. Its props change rarely: `edgeStates` is the (throttled) state map used to colour
+ * the edges a run has taken; node states, tokens and the selection come from the RunLive store.
+ */
+export const RunCanvas = memo(function RunCanvas({ graph, net, edgeStates, onSelect }: { graph: WorkflowGraph; net: Net; edgeStates: Map<string, NodeState>; onSelect(nodeId: string | null): void }) {
+  // Sizes are known per kind: giving them (as measured) spares React Flow re-measuring nodes.
+  const nodes = useMemo<Node<RunNodeData, "run">[]>(
+    () =>
+      graph.nodes.map((n) => {
+        const size = nodeSize(n.kind);
+        return { id: n.id, type: "run" as const, position: n.position, data: { node: n }, draggable: false, connectable: false, width: size.width, height: size.height, measured: size };
+      }),
+    [graph],
+  );
   const edgeCache = useRef(new Map<string, Edge>());
+  const edgesRef = useRef<Edge[]>([]);
   const edges = useMemo<Edge[]>(() => {
     const next = graph.edges.map((e) => {
-      const className = `${e.kind === "error" ? "edge-error" : ""}${states.get(e.source) === "done" && states.get(e.target) !== "pending" && states.get(e.target) !== "skipped" ? " edge-taken" : ""}`;
+      const className = `${e.kind === "error" ? "edge-error" : ""}${edgeStates.get(e.source) === "done" && edgeStates.get(e.target) !== "pending" && edgeStates.get(e.target) !== "skipped" ? " edge-taken" : ""}`;
       const prev = edgeCache.current.get(e.id);
-      if (prev && prev.className === className && prev.source === e.source && prev.target === e.target) return prev;
+      if (prev && prev.className === className) return prev;
       return {
         id: e.id,
         source: e.source,
@@ -131,24 +179,7 @@ export function RunCanvas({ graph, net, states, marking, selected, onSelect }: {
     edgeCache.current = new Map(next.map((e) => [e.id, e]));
     edgesRef.current = next;
     return next;
-  }, [graph, states]);
-  const tokens = useMemo(() => {
-    const out: Array<{ key: string; x: number; y: number; fromX: number; fromY: number; count: number }> = [];
-    marking.forEach((count, i) => {
-      if (count <= 0) return;
-      const origin = net.places[i]?.origin;
-      if (!origin) return;
-      if (origin.edgeId) {
-        const m = edgeMid(graph, origin.edgeId);
-        const c = m ? centre(graph, m.from) : null;
-        if (m && c) out.push({ key: `${origin.edgeId}`, x: m.x, y: m.y, fromX: c.x, fromY: c.y, count });
-      } else if (origin.nodeId) {
-        const c = centre(graph, origin.nodeId);
-        if (c) out.push({ key: `node:${origin.nodeId}:${i}`, x: c.x, y: c.y, fromX: c.x, fromY: c.y, count });
-      }
-    });
-    return out;
-  }, [marking, net, graph]);
+  }, [graph, edgeStates]);
   return (
     <div className="canvas run-canvas" data-testid="run-canvas">
       <ReactFlowProvider>
@@ -171,13 +202,9 @@ export function RunCanvas({ graph, net, states, marking, selected, onSelect }: {
           {/* The minimap redraws every node on each change: on large graphs it would cost every event a frame. */}
           {graph.nodes.length <= 150 ? <MiniMap pannable zoomable ariaLabel="Overview" /> : null}
           <Controls showInteractive={false} />
-          <ViewportPortal>
-            {tokens.map((t) => (
-              <Token key={t.key} x={t.x} y={t.y} fromX={t.fromX} fromY={t.fromY} count={t.count} />
-            ))}
-          </ViewportPortal>
+          <Tokens graph={graph} net={net} />
         </ReactFlow>
       </ReactFlowProvider>
     </div>
   );
-}
+});

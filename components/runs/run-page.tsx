@@ -18,7 +18,7 @@ import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { useTRPC, useTRPCClient } from "../trpc/client";
 import { RelativeTime } from "../ui/relative-time";
 import { EventList } from "./event-list";
-import { RunCanvas, STATE_ICON } from "./run-canvas";
+import { createRunLive, RunCanvas, RunLiveContext, STATE_ICON } from "./run-canvas";
 import { Timeline } from "./timeline";
 
 export type RunPageProps = { runId: string; workflowId: string; workflowName: string; version: number; graph: WorkflowGraph; createdAt: string; mayOperate: boolean };
@@ -32,6 +32,7 @@ export function RunPage(props: RunPageProps) {
   const [connected, setConnected] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const state = useRef({ events: [] as RunEventRecord[], view: emptyRunView(), frame: 0 });
+  const [live] = useState(createRunLive);
 
   useEffect(() => {
     const s = state.current;
@@ -42,9 +43,10 @@ export function RunPage(props: RunPageProps) {
       const fresh = s.events.slice(marked);
       marked = s.events.length;
       if (fresh.length) performance.mark("petrel:run-events", { detail: fresh.map((e) => ({ seq: e.seq, at: new Date(e.at).getTime() })) });
+      // The canvas first (only the nodes whose state changed redraw), then the panels.
+      live.setState({ states: nodeStates(graph, s.view), marking: s.view.marking.slice() });
       setEvents(s.events.slice());
-      // A new object each frame, so the views that read it redraw.
-      setView({ ...s.view, nodes: new Map(s.view.nodes) });
+      setView({ ...s.view, nodes: new Map(s.view.nodes), marking: s.view.marking.slice() });
     };
     const sub = client.run.watch.subscribe(
       { runId: props.runId, afterSeq: 0 },
@@ -67,12 +69,15 @@ export function RunPage(props: RunPageProps) {
       cancelAnimationFrame(s.frame);
       sub.unsubscribe();
     };
-  }, [client, props.runId]);
+  }, [client, props.runId, graph, live]);
+
+  useEffect(() => live.setState({ selected }), [live, selected]);
 
   const states = useMemo(() => nodeStates(graph, view), [graph, view]);
   // The timeline and the history are the heavier panels: when events pour in they are redrawn at
   // most four times a second, so the canvas keeps up with every frame.
   const slowView = useThrottled(view, 250);
+  const slowStates = useMemo(() => nodeStates(graph, slowView), [graph, slowView]);
   const slowEvents = useThrottled(events, 250);
   const failedNode = view.status === "failed" ? graph.nodes.find((n) => states.get(n.id) === "failed") : undefined;
   const selectedNode = graph.nodes.find((n) => n.id === selected);
@@ -119,7 +124,9 @@ export function RunPage(props: RunPageProps) {
       ) : null}
       <div className="run-body">
         <div className="run-main">
-          <RunCanvas graph={graph} net={net} states={states} marking={view.marking} selected={selected} onSelect={setSelected} />
+          <RunLiveContext.Provider value={live}>
+            <RunCanvas graph={graph} net={net} edgeStates={slowStates} onSelect={setSelected} />
+          </RunLiveContext.Provider>
           <Timeline graph={graph} view={slowView} selected={selected} onSelect={setSelected} />
         </div>
         <aside className="run-side">
