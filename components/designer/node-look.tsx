@@ -3,7 +3,8 @@
  * symbol, rounded task boxes with the plugin's icon. Sizes are fixed per kind (layout uses them).
  */
 import type { ReactElement } from "react";
-import type { NodeKind } from "../../lib/workflow/schema";
+import { KIND_TITLES } from "../../lib/workflow/edit";
+import type { NodeKind, WorkflowGraph, WorkflowNode } from "../../lib/workflow/schema";
 
 export const GRID = 10;
 
@@ -72,4 +73,54 @@ export function Icon({ name }: { name: string }): ReactElement {
 export function iconName(kind: NodeKind, plugin?: unknown): string {
   if (kind === "task") return typeof plugin === "string" ? plugin : "noop";
   return kind;
+}
+
+/** A node's shape and text, the same in the designer and on a run's canvas. */
+export function NodeBody({ node }: { node: WorkflowNode }): ReactElement {
+  const shape = shapeOf(node.kind);
+  const label = node.label ?? node.id;
+  return (
+    <>
+      {shape === "activity" ? (
+        <div className="pn-box">
+          <Icon name={iconName(node.kind, node.config?.type)} />
+          <div className="pn-text">
+            <span className="pn-label">{label}</span>
+            <span className="pn-sub">{node.kind === "task" ? String(node.config?.type ?? "task") : KIND_TITLES[node.kind]}</span>
+          </div>
+        </div>
+      ) : shape === "gateway" ? (
+        <div className="pn-diamond" aria-hidden="true">
+          <span className="pn-symbol">{gatewaySymbol(node.kind)}</span>
+        </div>
+      ) : (
+        <div className="pn-circle" aria-hidden="true" />
+      )}
+      {shape !== "activity" ? <span className="pn-caption">{label}</span> : null}
+    </>
+  );
+}
+
+export type Point = { x: number; y: number };
+
+/** The centre of a node on the canvas. */
+export function nodeCentre(g: WorkflowGraph, id: string): Point | null {
+  const n = g.nodes.find((x) => x.id === id);
+  if (!n) return null;
+  const { width, height } = nodeSize(n.kind);
+  return { x: n.position.x + width / 2, y: n.position.y + height / 2 };
+}
+
+/** Halfway between an edge's ports (an error edge leaves from the bottom), and where it comes from. */
+export function edgeMidpoint(g: WorkflowGraph, edgeId: string): (Point & { from: string }) | null {
+  const e = g.edges.find((x) => x.id === edgeId);
+  if (!e) return null;
+  const s = g.nodes.find((n) => n.id === e.source);
+  const t = g.nodes.find((n) => n.id === e.target);
+  if (!s || !t) return null;
+  const ss = nodeSize(s.kind);
+  const ts = nodeSize(t.kind);
+  const from = e.kind === "error" ? { x: s.position.x + ss.width / 2, y: s.position.y + ss.height } : { x: s.position.x + ss.width, y: s.position.y + ss.height / 2 };
+  const to = { x: t.position.x, y: t.position.y + ts.height / 2 };
+  return { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2, from: e.source };
 }

@@ -4,7 +4,7 @@ import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { ACTIVITY_KINDS, type WorkflowNode } from "../../lib/workflow/schema";
 import { KIND_TITLES } from "../../lib/workflow/edit";
-import { gatewaySymbol, Icon, iconName, nodeSize, shapeOf } from "./node-look";
+import { NodeBody, nodeSize, shapeOf } from "./node-look";
 import { useDesignerStore } from "./store";
 
 export type PetrelNodeData = {
@@ -38,22 +38,7 @@ function PetrelNodeView({ id, data, selected }: NodeProps<PetrelFlowNode>) {
   return (
     <div className={classes} style={{ width, height }} data-testid="node" data-node-id={id} data-kind={node.kind} aria-label={`${KIND_TITLES[node.kind]} ${label}`}>
       {node.kind !== "start" ? <Handle type="target" position={Position.Left} className="pn-handle" isConnectable={!readOnly} /> : null}
-      {shape === "activity" ? (
-        <div className="pn-box">
-          <Icon name={iconName(node.kind, node.config?.type)} />
-          <div className="pn-text">
-            <span className="pn-label">{label}</span>
-            <span className="pn-sub">{node.kind === "task" ? String(node.config?.type ?? "task") : KIND_TITLES[node.kind]}</span>
-          </div>
-        </div>
-      ) : shape === "gateway" ? (
-        <div className="pn-diamond" aria-hidden="true">
-          <span className="pn-symbol">{gatewaySymbol(node.kind)}</span>
-        </div>
-      ) : (
-        <div className="pn-circle" aria-hidden="true" />
-      )}
-      {shape !== "activity" ? <span className="pn-caption">{label}</span> : null}
+      <NodeBody node={node} />
       {node.kind !== "end" && node.kind !== "terminate-end" ? <Handle type="source" position={Position.Right} className="pn-handle" isConnectable={!readOnly} /> : null}
       {canFail ? <Handle type="source" id="error" position={Position.Bottom} className="pn-handle pn-handle-error" title="Drag to draw the error path" isConnectable={!readOnly} /> : null}
       {problems.length ? (

@@ -7,31 +7,8 @@
 import { ViewportPortal } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
 import type { TraceStep } from "../../lib/petri/findings";
-import type { WorkflowGraph } from "../../lib/workflow/schema";
-import { nodeSize } from "./node-look";
+import { edgeMidpoint, nodeCentre, type Point } from "./node-look";
 import { selectGraph, selectReplay, useDesigner, useDesignerStore } from "./store";
-
-type Point = { x: number; y: number };
-
-function centre(g: WorkflowGraph, id: string): Point | null {
-  const n = g.nodes.find((x) => x.id === id);
-  if (!n) return null;
-  const { width, height } = nodeSize(n.kind);
-  return { x: n.position.x + width / 2, y: n.position.y + height / 2 };
-}
-
-function edgePoint(g: WorkflowGraph, edgeId: string): Point | null {
-  const e = g.edges.find((x) => x.id === edgeId);
-  if (!e) return null;
-  const s = g.nodes.find((n) => n.id === e.source);
-  const t = g.nodes.find((n) => n.id === e.target);
-  if (!s || !t) return null;
-  const ss = nodeSize(s.kind);
-  const ts = nodeSize(t.kind);
-  const from = e.kind === "error" ? { x: s.position.x + ss.width / 2, y: s.position.y + ss.height } : { x: s.position.x + ss.width, y: s.position.y + ss.height / 2 };
-  const to = { x: t.position.x, y: t.position.y + ts.height / 2 };
-  return { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
-}
 
 /** Tokens (edge id or node id -> count) after the first `step` firings of the trace. */
 export function tokensAfter(trace: TraceStep[], step: number, startId: string | undefined): Map<string, number> {
@@ -54,7 +31,7 @@ export function ReplayTokens() {
     const start = graph.nodes.find((n) => n.kind === "start")?.id;
     const out: Array<{ key: string; p: Point; n: number }> = [];
     for (const [k, n] of tokensAfter(replay.finding.trace, replay.step, start)) {
-      const p = k.startsWith("node:") ? centre(graph, k.slice(5)) : edgePoint(graph, k);
+      const p = k.startsWith("node:") ? nodeCentre(graph, k.slice(5)) : edgeMidpoint(graph, k);
       if (p) out.push({ key: k, p, n });
     }
     return out;

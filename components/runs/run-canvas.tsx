@@ -10,9 +10,8 @@ import { createContext, memo, useContext, useEffect, useMemo, useRef, useState }
 import { createStore, useStore, type StoreApi } from "zustand";
 import type { Net } from "../../lib/petri/net";
 import type { NodeState } from "../../lib/runs/run-view";
-import { KIND_TITLES } from "../../lib/workflow/edit";
 import type { WorkflowGraph, WorkflowNode } from "../../lib/workflow/schema";
-import { gatewaySymbol, Icon, iconName, nodeSize, shapeOf } from "../designer/node-look";
+import { edgeMidpoint, NodeBody, nodeCentre, nodeSize, shapeOf } from "../designer/node-look";
 
 type RunNodeData = { node: WorkflowNode };
 
@@ -43,22 +42,7 @@ const RunNode = memo(function RunNode({ data }: NodeProps<Node<RunNodeData, "run
   return (
     <div className={`pn pn-${shape} pn-${node.kind} rs rs-${state}${selected ? " is-selected" : ""}`} style={{ width, height }} data-testid="run-node" data-node-id={node.id} data-state={state} title={`${label}: ${state}`}>
       <Handle type="target" position={Position.Left} className="pn-handle" isConnectable={false} />
-      {shape === "activity" ? (
-        <div className="pn-box">
-          <Icon name={iconName(node.kind, node.config?.type)} />
-          <div className="pn-text">
-            <span className="pn-label">{label}</span>
-            <span className="pn-sub">{node.kind === "task" ? String(node.config?.type ?? "task") : KIND_TITLES[node.kind]}</span>
-          </div>
-        </div>
-      ) : shape === "gateway" ? (
-        <div className="pn-diamond" aria-hidden="true">
-          <span className="pn-symbol">{gatewaySymbol(node.kind)}</span>
-        </div>
-      ) : (
-        <div className="pn-circle" aria-hidden="true" />
-      )}
-      {shape !== "activity" ? <span className="pn-caption">{label}</span> : null}
+      <NodeBody node={node} />
       <span className={`rs-badge rs-badge-${state}`} aria-label={state}>
         {STATE_ICON[state]}
       </span>
@@ -69,25 +53,6 @@ const RunNode = memo(function RunNode({ data }: NodeProps<Node<RunNodeData, "run
 });
 
 const NODE_TYPES = { run: RunNode };
-
-function centre(g: WorkflowGraph, id: string) {
-  const n = g.nodes.find((x) => x.id === id);
-  if (!n) return null;
-  const { width, height } = nodeSize(n.kind);
-  return { x: n.position.x + width / 2, y: n.position.y + height / 2 };
-}
-
-function edgeMid(g: WorkflowGraph, edgeId: string) {
-  const e = g.edges.find((x) => x.id === edgeId);
-  if (!e) return null;
-  const s = g.nodes.find((n) => n.id === e.source);
-  const t = g.nodes.find((n) => n.id === e.target);
-  if (!s || !t) return null;
-  const ss = nodeSize(s.kind);
-  const ts = nodeSize(t.kind);
-  const from = e.kind === "error" ? { x: s.position.x + ss.width / 2, y: s.position.y + ss.height } : { x: s.position.x + ss.width, y: s.position.y + ss.height / 2 };
-  return { x: (from.x + t.position.x) / 2, y: (from.y + t.position.y + ts.height / 2) / 2, from: e.source };
-}
 
 /** A token that appears at the step that produced it and glides onto its edge. */
 function Token({ x, y, fromX, fromY, count }: { x: number; y: number; fromX: number; fromY: number; count: number }) {
@@ -117,17 +82,17 @@ function Tokens({ graph, net }: { graph: WorkflowGraph; net: Net }) {
       const origin = net.places[i]?.origin;
       if (!origin) return;
       if (origin.edgeId) {
-        const m = edgeMid(graph, origin.edgeId);
-        const c = m ? centre(graph, m.from) : null;
+        const m = edgeMidpoint(graph, origin.edgeId);
+        const c = m ? nodeCentre(graph, m.from) : null;
         if (m && c) out.push({ key: `${origin.edgeId}`, x: m.x, y: m.y, fromX: c.x, fromY: c.y, count });
       } else if (origin.nodeId) {
-        const c = centre(graph, origin.nodeId);
+        const c = nodeCentre(graph, origin.nodeId);
         if (c) out.push({ key: `node:${origin.nodeId}:${i}`, x: c.x, y: c.y, fromX: c.x, fromY: c.y, count });
       }
     });
     for (const [nodeId, state] of states) {
       if (state !== "running" && state !== "waiting" && state !== "retrying") continue;
-      const c = centre(graph, nodeId);
+      const c = nodeCentre(graph, nodeId);
       if (c) out.push({ key: `at:${nodeId}`, x: c.x, y: c.y - 12, fromX: c.x - 40, fromY: c.y, count: 1 });
     }
     return out;

@@ -118,7 +118,11 @@ export function RunsList({ mayStart }: { mayStart: boolean }) {
       {list.error ? <p className="error-text">{list.error.message}</p> : null}
       {runs.length === 0 && !list.isLoading ? (
         <div className="empty" data-testid="runs-empty">
-          <p>No runs match. {mayStart ? "Start one with “Start a run”." : ""}</p>
+          {Object.values(filters).some((v) => v !== undefined) ? (
+            <p>No runs match these filters.</p>
+          ) : (
+            <p>No runs yet. {mayStart ? "Publish a workflow, then start it with “Start a run”; its runs appear here and update as they happen." : "Runs appear here when someone starts a published workflow."}</p>
+          )}
         </div>
       ) : (
         <table className="table" data-testid="runs-table">
