@@ -108,6 +108,9 @@ test("[live] a failed run shows why; after fixing the step, re-run it from the f
   await expect(page.getByTestId("failure")).toContainText("Misconfigured");
   await expect(runNode(page, "send")).toHaveAttribute("data-state", "failed");
   await expect(runNode(page, "prepare")).toHaveAttribute("data-state", "done");
+  await page.getByRole("button", { name: "Show the step" }).click();
+  await expect(page.getByTestId("node-details")).toContainText("Misconfigured");
+  await expect(page.getByTestId("node-input")).toContainText('"ready": true');
 
   // Fix the step in the designer and publish version 2.
   await page.goto(`/workflows/${w.id}`);

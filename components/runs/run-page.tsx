@@ -193,6 +193,14 @@ function NodeDetails({ nodeId, label, view, state }: { nodeId: string; label: st
       ) : (
         <p className="muted small">Not reached yet.</p>
       )}
+      {v?.input !== undefined ? (
+        <>
+          <h4>Input (the variables when it was scheduled)</h4>
+          <pre className="json" data-testid="node-input">
+            {JSON.stringify(v.input, null, 2)}
+          </pre>
+        </>
+      ) : null}
       {v?.output !== undefined ? (
         <>
           <h4>Output</h4>

@@ -22,6 +22,8 @@ export type NodeView = {
   attempts: Attempt[];
   /** When the node was scheduled (the wait before its first attempt). */
   scheduledAt: number | null;
+  /** The run's variables when the step was (last) scheduled: what it started from. */
+  input?: Record<string, unknown>;
   output?: unknown;
   error?: { type: string; message: string; nonRetryable?: boolean };
   heartbeat?: unknown;
@@ -95,6 +97,7 @@ export function applyRunEvent(v: RunView, e: RunEventRecord): RunView {
       const n = node(v, nodeId);
       n.kind = p.kind as string;
       n.scheduledAt = t;
+      n.input = v.variables;
       if (p.kind === "compensation") break;
       n.state = p.kind === "activity" ? "pending" : "waiting";
       if (p.kind !== "activity") n.attempts.push({ attempt: 0, taskId: e.taskId, start: t, end: null, outcome: "waiting" });

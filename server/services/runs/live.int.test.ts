@@ -89,6 +89,7 @@ describe.each(DATABASE_KINDS)("[live] run events, retry, re-run, inbox on %s", (
     expect(nodeStates(broken, failedView).get("b")).toBe("failed");
     expect(failedView.nodes.get("b")!.attempts.map((x) => x.outcome)).toEqual(["failed", "failed"]);
     expect(failedView.nodes.get("b")!.error).toMatchObject({ type: "Broken" });
+    expect(failedView.nodes.get("b")!.input).toMatchObject({ x: 1 });
     const tasks = await f.deps.prisma.task.findMany({ where: { runId }, select: { nodeId: true } });
     expect(tasks.filter((t) => t.nodeId === "a")).toHaveLength(1);
     expect(tasks.filter((t) => t.nodeId === "b")).toHaveLength(2);
