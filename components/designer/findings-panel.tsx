@@ -3,10 +3,10 @@
  * The verifier's findings, at the bottom of the designer: a count badge, one row per finding;
  * clicking a row selects and centres its steps, and "Replay" animates its counterexample.
  */
-import { useState } from "react";
+import { memo, useState } from "react";
 import { selectVerify, useDesigner, useDesignerStore } from "./store";
 
-export function FindingsPanel() {
+export const FindingsPanel = memo(function FindingsPanel() {
   const store = useDesignerStore();
   const verify = useDesigner(selectVerify);
   const [open, setOpen] = useState(true);
@@ -51,7 +51,7 @@ export function FindingsPanel() {
       ) : null}
     </section>
   );
-}
+});
 
 /** The status chip in the top bar. */
 export function VerifyChip() {

@@ -4,7 +4,7 @@
  * Drag an item onto the canvas, or press Enter on it to add it at the centre of the view.
  */
 import { useReactFlow } from "@xyflow/react";
-import { useMemo, useState, type DragEvent } from "react";
+import { memo, useMemo, useState, type DragEvent } from "react";
 import { KIND_TITLES } from "../../lib/workflow/edit";
 import type { NodeKind } from "../../lib/workflow/schema";
 import { addAt, PALETTE_MIME } from "./canvas";
@@ -40,7 +40,7 @@ const HINTS: Partial<Record<NodeKind, string>> = {
   approval: "Waits for a person's decision",
 };
 
-export function Palette({ plugins }: { plugins: PluginInfo[] }) {
+export const Palette = memo(function Palette({ plugins }: { plugins: PluginInfo[] }) {
   const store = useDesignerStore();
   const rf = useReactFlow();
   const [query, setQuery] = useState("");
@@ -93,4 +93,4 @@ export function Palette({ plugins }: { plugins: PluginInfo[] }) {
       {groups.length === 0 ? <p className="muted">Nothing matches “{query}”.</p> : null}
     </aside>
   );
-}
+});

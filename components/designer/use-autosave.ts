@@ -9,15 +9,13 @@ import { useMutation } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { useTRPC } from "../trpc/client";
-import { selectGraph, selectSave, useDesigner, useDesignerStore } from "./store";
+import { useDesignerStore } from "./store";
 
 const SAVE_AFTER_MS = 700;
 
 export function useAutosave(): { saveNow(): Promise<boolean> } {
   const trpc = useTRPC();
   const store = useDesignerStore();
-  const graph = useDesigner(selectGraph);
-  const save = useDesigner(selectSave);
   const mutation = useMutation(trpc.workflow.saveDraft.mutationOptions());
   const inFlight = useRef<Promise<boolean> | null>(null);
 
@@ -55,12 +53,22 @@ export function useAutosave(): { saveNow(): Promise<boolean> } {
     }
   }
 
+  // Straight from the store (not through React state), so an edit does not re-render the page
+  // around the canvas: a save is due SAVE_AFTER_MS after the last edit.
+  const saveNowRef = useRef(saveNow);
+  saveNowRef.current = saveNow;
   useEffect(() => {
-    if (save.status !== "dirty") return;
-    const timer = setTimeout(() => void saveNow(), SAVE_AFTER_MS);
-    return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [graph, save.status]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = store.subscribe((state, prev) => {
+      if (state.history.present === prev.history.present && state.save === prev.save) return;
+      clearTimeout(timer);
+      if (state.save.status === "dirty") timer = setTimeout(() => void saveNowRef.current(), SAVE_AFTER_MS);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [store]);
 
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {

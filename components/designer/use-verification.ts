@@ -8,7 +8,7 @@
 import { useEffect, useRef } from "react";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { useDesignerStore } from "./store";
-import { structureKey, type VerifyRequest, type VerifyResponse } from "./verify-protocol";
+import { verdictMayChange, type VerifyRequest, type VerifyResponse } from "./verify-protocol";
 
 export function useVerification(): void {
   const store = useDesignerStore();
@@ -16,7 +16,7 @@ export function useVerification(): void {
   const latest = useRef(0);
   const busy = useRef(false);
   const waiting = useRef<{ seq: number; graph: WorkflowGraph } | null>(null);
-  const lastKey = useRef<string | null>(null);
+  const lastChecked = useRef<WorkflowGraph | null>(null);
   const sentAt = useRef(0);
   const sendRef = useRef<((req: VerifyRequest) => void) | null>(null);
 
@@ -44,7 +44,7 @@ export function useVerification(): void {
       store.getState().setVerify({ status: "failed", message: `The verifier could not run: ${e.message}`, result: null });
     };
     sendRef.current = send;
-    lastKey.current = null;
+    lastChecked.current = null;
     return () => {
       w.terminate();
       worker.current = null;
@@ -58,9 +58,9 @@ export function useVerification(): void {
   // is still drawing it.
   useEffect(() => {
     const check = (graph: WorkflowGraph) => {
-      const key = structureKey(graph);
-      if (key === lastKey.current) return;
-      lastKey.current = key;
+      const changed = verdictMayChange(lastChecked.current, graph);
+      lastChecked.current = graph;
+      if (!changed) return;
       store.getState().setVerify({ status: "checking", result: store.getState().verify.result });
       const req = { seq: ++latest.current, graph };
       if (!sendRef.current) return;
