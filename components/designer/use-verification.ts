@@ -8,7 +8,7 @@
 import { useEffect, useRef } from "react";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { useDesignerStore } from "./store";
-import { verdictMayChange, type VerifyRequest, type VerifyResponse } from "./verify-protocol";
+import { graphPatch, verdictMayChange, type VerifyRequest, type VerifyResponse } from "./verify-protocol";
 
 export function useVerification(): void {
   const store = useDesignerStore();
@@ -16,17 +16,21 @@ export function useVerification(): void {
   const latest = useRef(0);
   const busy = useRef(false);
   const waiting = useRef<{ seq: number; graph: WorkflowGraph } | null>(null);
+  /** The graph the worker has (patches are computed against it when a request is sent). */
+  const sent = useRef<WorkflowGraph | null>(null);
   const lastChecked = useRef<WorkflowGraph | null>(null);
   const sentAt = useRef(0);
-  const sendRef = useRef<((req: VerifyRequest) => void) | null>(null);
+  const sendRef = useRef<((req: { seq: number; graph: WorkflowGraph }) => void) | null>(null);
 
   useEffect(() => {
     const w = new Worker(new URL("./verify.worker.ts", import.meta.url), { type: "module" });
     worker.current = w;
-    const send = (req: VerifyRequest) => {
+    const send = (req: { seq: number; graph: WorkflowGraph }) => {
       busy.current = true;
       sentAt.current = performance.now();
-      w.postMessage(req);
+      const patch = sent.current ? graphPatch(sent.current, req.graph) : null;
+      w.postMessage((patch ? { seq: req.seq, patch } : req) satisfies VerifyRequest);
+      sent.current = req.graph;
     };
     w.onmessage = (event: MessageEvent<VerifyResponse>) => {
       busy.current = false;
@@ -49,6 +53,7 @@ export function useVerification(): void {
       w.terminate();
       worker.current = null;
       sendRef.current = null;
+      sent.current = null;
       busy.current = false;
       waiting.current = null;
     };
