@@ -4,7 +4,7 @@
  */
 import "server-only";
 import { headers } from "next/headers";
-import { redirect, forbidden } from "next/navigation";
+import { redirect, forbidden, notFound } from "next/navigation";
 import type { Caller } from "../../server/api/next-bridge";
 import type { Permission } from "../../lib/policy";
 import { can } from "../../lib/policy";
@@ -38,4 +38,17 @@ export async function requirePermission(permission: Permission): Promise<Viewer>
   const me = await requireViewer();
   if (!can(me.role, permission)) forbidden();
   return me;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Loads what a page at /…/[id] shows; the 404 page when the id is malformed or names nothing. */
+export async function loadOr404<T>(id: string, load: (id: string) => Promise<T>): Promise<T> {
+  if (!UUID.test(id)) notFound();
+  try {
+    return await load(id);
+  } catch (error) {
+    if ((error as { code?: string }).code === "NOT_FOUND") notFound();
+    throw error;
+  }
 }

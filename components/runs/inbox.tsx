@@ -43,24 +43,23 @@ export function Inbox() {
               </div>
               <div className="inbox-act">
                 <input aria-label={`Comment on ${t.label}`} placeholder="Comment (optional)" value={comments[t.taskId] ?? ""} onChange={(e) => setComments({ ...comments, [t.taskId]: e.target.value })} />
-                <button
-                  type="button"
-                  className="button small primary"
-                  data-testid="approve"
-                  disabled={decide.isPending}
-                  onClick={() => decide.mutate({ runId: t.runId, nodeId: t.nodeId, decision: "approve", comment: comments[t.taskId] || undefined }, { onSuccess: () => setDone({ ...done, [t.taskId]: `Approved “${t.label}”.` }) })}
-                >
-                  Approve
-                </button>
-                <button
-                  type="button"
-                  className="button small"
-                  data-testid="reject"
-                  disabled={decide.isPending}
-                  onClick={() => decide.mutate({ runId: t.runId, nodeId: t.nodeId, decision: "reject", comment: comments[t.taskId] || undefined }, { onSuccess: () => setDone({ ...done, [t.taskId]: `Rejected “${t.label}”.` }) })}
-                >
-                  Reject
-                </button>
+                {(["approve", "reject"] as const).map((decision) => (
+                  <button
+                    key={decision}
+                    type="button"
+                    className={decision === "approve" ? "button small primary" : "button small"}
+                    data-testid={decision}
+                    disabled={decide.isPending}
+                    onClick={() =>
+                      decide.mutate(
+                        { runId: t.runId, nodeId: t.nodeId, decision, comment: comments[t.taskId] || undefined },
+                        { onSuccess: () => setDone({ ...done, [t.taskId]: `${decision === "approve" ? "Approved" : "Rejected"} “${t.label}”.` }) },
+                      )
+                    }
+                  >
+                    {decision === "approve" ? "Approve" : "Reject"}
+                  </button>
+                ))}
               </div>
             </li>
           ))}

@@ -7,6 +7,7 @@
  * duplicate.
  */
 import { useMutation } from "@tanstack/react-query";
+import { useStore } from "zustand";
 import "../designer/designer.css";
 import "./runs.css";
 import Link from "next/link";
@@ -73,11 +74,12 @@ export function RunPage(props: RunPageProps) {
 
   useEffect(() => live.setState({ selected }), [live, selected]);
 
-  const states = useMemo(() => nodeStates(graph, view), [graph, view]);
+  // Folded once per frame, in flush(); the page reads the same map the canvas does.
+  const states = useStore(live, (st) => st.states);
   // The timeline and the history are the heavier panels: when events pour in they are redrawn at
   // most four times a second, so the canvas keeps up with every frame.
   const slowView = useThrottled(view, 250);
-  const slowStates = useMemo(() => nodeStates(graph, slowView), [graph, slowView]);
+  const slowStates = useThrottled(states, 250);
   const slowEvents = useThrottled(events, 250);
   const failedNode = view.status === "failed" ? graph.nodes.find((n) => states.get(n.id) === "failed") : undefined;
   const selectedNode = graph.nodes.find((n) => n.id === selected);

@@ -808,9 +808,21 @@ async function leasedTask(tx: Tx, deps: EngineDeps, c: LeaseCheck): Promise<{ rt
   const rt = await openRun(tx, deps, runId);
   const task = rt.task(c.taskId);
   const now = deps.now();
-  if (!task || task.runId !== runId) return null;
-  if (task.status !== "leased" || task.leaseOwner !== c.worker || task.attempt !== c.attempt || !task.leaseExpiresAt || task.leaseExpiresAt <= now) return null;
+  if (!task || task.runId !== runId || !holdsLease(task, c, now)) return null;
   return { rt, task };
+}
+
+/** Whether `c.worker` still holds the unexpired lease of this attempt of `task`. */
+function holdsLease(task: TaskRow, c: LeaseCheck, now: Date): boolean {
+  return task.status === "leased" && task.leaseOwner === c.worker && task.attempt === c.attempt && !!task.leaseExpiresAt && task.leaseExpiresAt > now;
+}
+
+/** A finished attempt, played on its (locked or optimistically read) run: the token game goes on. */
+async function finishTask(rt: RunTx, task: TaskRow, output: unknown): Promise<void> {
+  const ok = await completeInRun(rt, task, output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
+  if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
+  await advance(rt);
+  await settleChildren(rt);
 }
 
 /** Completes an attempt in ONE transaction. False when the lease was lost (the result is dropped). */
@@ -819,10 +831,7 @@ export async function completeTask(deps: EngineDeps, c: LeaseCheck & { output: u
     const held = await leasedTask(tx, deps, c);
     if (!held) return false;
     const { rt, task } = held;
-    const ok = await completeInRun(rt, task, c.output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
-    if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
-    await advance(rt);
-    await settleChildren(rt);
+    await finishTask(rt, task, c.output);
     return true;
   });
 }
@@ -877,15 +886,12 @@ export async function completeTasks(deps: EngineDeps, items: Completion[], testi
     const rt = byRun.get(c.runId);
     if (!rt || locked.has(c.runId)) continue;
     const task = rt.task(c.taskId);
-    if (!task || task.status !== "leased" || task.leaseOwner !== c.worker || task.attempt !== c.attempt || !task.leaseExpiresAt || task.leaseExpiresAt <= now) {
+    if (!task || !holdsLease(task, c, now)) {
       results[i] = false;
       continue;
     }
     try {
-      const ok = await completeInRun(rt, task, c.output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
-      if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
-      await advance(rt);
-      await settleChildren(rt);
+      await finishTask(rt, task, c.output);
       if (rt.finishedChildren.length) throw new NeedsLock("a child run finished");
       results[i] = true;
     } catch (error) {
@@ -922,10 +928,7 @@ async function completeTasksLocked(deps: EngineDeps, items: Completion[]): Promi
         continue;
       }
       const { rt, task } = held;
-      const ok = await completeInRun(rt, task, c.output, task.kind === "timer" ? "TimerFired" : "TaskCompleted");
-      if (!ok) await withdrawTasks(rt, [task], "its token was taken by another event");
-      await advance(rt);
-      await settleChildren(rt);
+      await finishTask(rt, task, c.output);
       results.push(true);
     }
     return results;

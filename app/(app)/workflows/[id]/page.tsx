@@ -1,25 +1,15 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { Designer } from "../../../../components/designer/designer";
 import { can } from "../../../../lib/policy";
-import { api, requirePermission } from "../../../_server/petrel";
+import { api, loadOr404, requirePermission } from "../../../_server/petrel";
 
 export const metadata: Metadata = { title: "Designer" };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default async function WorkflowDesignerPage({ params }: { params: Promise<{ id: string }> }) {
   const viewer = await requirePermission("workflow.read");
   const { id } = await params;
-  if (!UUID.test(id)) notFound();
   const caller = await api();
-  let workflow: Awaited<ReturnType<typeof caller.workflow.get>>;
-  try {
-    workflow = await caller.workflow.get({ workflowId: id });
-  } catch (error) {
-    if ((error as { code?: string }).code === "NOT_FOUND") notFound();
-    throw error;
-  }
+  const workflow = await loadOr404(id, (workflowId) => caller.workflow.get({ workflowId }));
   const plugins = await caller.workflow.plugins();
   return (
     <Designer
