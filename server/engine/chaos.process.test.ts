@@ -79,8 +79,19 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
 
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url, PETREL_WORKER_CONCURRENCY: "8", LOG_LEVEL: "error", NODE_ENV: "production" };
     const workers: Array<ChildProcess | null> = [];
+    // A worker is ready once it says so (its signal handlers are in place from then on).
+    const ready: Array<Promise<void>> = [];
     const spawnWorker = (i: number) => {
-      workers[i] = spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+      const p = spawn(process.execPath, ["--import", "tsx", "server/worker-main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+      workers[i] = p;
+      ready[i] = new Promise<void>((resolve) => {
+        let out = "";
+        p.stdout!.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes("is running")) resolve();
+        });
+        p.once("exit", () => resolve());
+      });
     };
     for (let i = 0; i < WORKERS; i++) spawnWorker(i);
     cleanups.push(async () => {
@@ -108,6 +119,7 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
       spawnWorker(victim);
     }
     await starting;
+    await Promise.all(ready);
     // Graceful stop: SIGTERM, every worker exits 0.
     const codes = await Promise.all(
       workers.map((p) => new Promise<number | null>((resolve) => {

@@ -196,6 +196,40 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     for (const id of [runId, moved]) expect((await f.types(id)).filter((t) => t === "TaskCompleted")).toHaveLength(id === runId ? 3 : 1);
   });
 
+  it("completions play on the claim's snapshot of the run; a snapshot the run has moved past is read again", async () => {
+    const g = wf("s:start f:parallel-split p:task q:task j:parallel-join e:end", "s>f f>p f>q p>j q>j j>e", { config: { p: task("noop"), q: task("noop") } });
+    g.nodes.find((n) => n.id === "q")!.timeouts = { heartbeatMs: 5000, startToCloseMs: 60_000 };
+    const runId = await f.start(g);
+    // Two claims of one task each: the second moves the run past the first one's snapshot.
+    const [first] = await claimTasks(f.deps, "w1", 1);
+    const [second] = await claimTasks(f.deps, "w1", 1);
+    expect(first!.snapshot?.open.find((t) => t.id === first!.id)).toMatchObject({ status: "leased", lease_owner: "w1", attempt: 1 });
+    expect(second!.snapshot!.last_seq).toBeGreaterThan(first!.snapshot!.last_seq);
+    const done = (c: typeof first) => ({ taskId: c!.id, worker: "w1", attempt: c!.attempt, runId: c!.runId, output: {}, snapshot: c!.snapshot });
+    const hb = first!.nodeId === "q" ? first! : second!;
+    const other = hb === first ? second! : first!;
+    // A heartbeat extends q's lease beyond what its snapshot says; the completion must still hold.
+    const { heartbeatTask } = await import("./engine");
+    f.clock.advance(4000);
+    expect(await heartbeatTask(f.deps, { taskId: hb.id, worker: "w1", attempt: 1, details: null })).toBe(true);
+    f.clock.advance(4000);
+    expect(await completeTasks(f.deps, [done(first)])).toEqual([true]);
+    expect(await completeTasks(f.deps, [done(second)])).toEqual([true]);
+    expect(await f.status(runId)).toBe("completed");
+    expect((await f.types(runId)).filter((t) => t === "TaskCompleted")).toHaveLength(2);
+    expect(other.snapshot).toBeDefined();
+    // A snapshot of a task whose lease really lapsed still refuses the completion.
+    const short = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
+    short.nodes[1]!.timeouts = { startToCloseMs: 1000 };
+    const lapsed = await f.start(short);
+    const [a] = await claimTasks(f.deps, "w2", 1);
+    f.clock.advance(1001);
+    expect(await reapExpiredLeases(f.deps)).toBe(1);
+    expect(await completeTasks(f.deps, [{ taskId: a!.id, worker: "w2", attempt: a!.attempt, runId: lapsed, output: {}, snapshot: a!.snapshot }])).toEqual([false]);
+    await f.drain();
+    expect(await f.status(lapsed)).toBe("completed");
+  });
+
   it("heartbeats extend the lease; a missed heartbeat lets it lapse", async () => {
     const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
     g.nodes[1]!.timeouts = { heartbeatMs: 5000, startToCloseMs: 60_000 };

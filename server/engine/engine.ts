@@ -747,7 +747,16 @@ export type ClaimedTask = {
   leaseExpiresAt: Date;
   node: WorkflowNode;
   variables: Record<string, unknown>;
+  /**
+   * The run as the claim left it (row, sequence number, open tasks), when the claim could take it
+   * consistently: the completion plays on it without reading the run again, and writes only if
+   * the run's sequence number has not moved since.
+   */
+  snapshot?: RunSnapshot;
 };
+
+/** A run read by a claim or a completion: its row, sequence number and open tasks. */
+type RunSnapshot = RunJson & { last_seq: number; open: Array<Record<string, unknown>> };
 
 const CLAIM_SQL = `
     WITH picked AS (
@@ -764,20 +773,25 @@ const CLAIM_SQL = `
       RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at
     ), counts AS (
       SELECT run_id, count(*)::int AS n FROM leased GROUP BY run_id
+    ), before AS (
+      SELECT runs.id, runs.last_seq FROM runs JOIN counts ON counts.run_id = runs.id
     ), bumped AS (
       UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = $1::timestamptz
       FROM counts WHERE runs.id = counts.run_id
-      RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id
+      RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id, runs.status, runs.marking, runs.parent_run_id, runs.parent_task_id
     ), numbered AS (
-      SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id
-      FROM leased l JOIN bumped b ON b.id = l.run_id
+      SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id,
+        b.status AS run_status, b.marking, b.parent_run_id, b.parent_task_id, b.last_seq AS run_seq, (b.last_seq - b.n = bf.last_seq) AS consistent
+      FROM leased l JOIN bumped b ON b.id = l.run_id JOIN before bf ON bf.id = l.run_id
     ), appended AS (
       INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
       SELECT run_id, seq, 'TaskStarted', node_id, id, attempt,
         jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', $3::text), $1::timestamptz
       FROM numbered
     )
-    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id,
+    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id, run_status, marking, parent_run_id, parent_task_id, run_seq,
+      CASE WHEN consistent THEN COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
+        WHERE t.run_id = numbered.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) END AS open,
       pg_notify('petrel_run_events', run_id::text) IS NULL AS notified FROM numbered`;
 
 /**
@@ -789,12 +803,30 @@ const CLAIM_SQL = `
  */
 export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
   const now = deps.now();
-  type Claimed = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date; variables: Record<string, unknown>; version_id: string };
+  type Claimed = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
   const rows = await fastQuery(deps.prisma)<Claimed>("petrel_claim", CLAIM_SQL, [now, limit, worker]);
   const claimed: ClaimedTask[] = [];
+  // The open tasks were read as the statement began: the tasks it leased show as they were before.
+  const leased = new Map(rows.map((r) => [r.id, r]));
   for (const r of rows) {
     const v = await loadVersion(deps.prisma, r.version_id);
-    claimed.push({ id: r.id, runId: r.run_id, nodeId: r.node_id, kind: r.kind as TaskKind, attempt: Number(r.attempt), leaseExpiresAt: new Date(r.lease_expires_at), node: v.nodes.get(r.node_id)!, variables: r.variables });
+    const snapshot: RunSnapshot | undefined = r.open
+      ? {
+          id: r.run_id,
+          version_id: r.version_id,
+          status: r.run_status,
+          marking: r.marking,
+          variables: r.variables,
+          parent_run_id: r.parent_run_id,
+          parent_task_id: r.parent_task_id,
+          last_seq: Number(r.run_seq),
+          open: r.open.map((t) => {
+            const l = leased.get(t.id as string);
+            return l ? { ...t, status: "leased", lease_owner: worker, attempt: l.attempt, lease_expires_at: l.lease_expires_at } : t;
+          }),
+        }
+      : undefined;
+    claimed.push({ id: r.id, runId: r.run_id, nodeId: r.node_id, kind: r.kind as TaskKind, attempt: Number(r.attempt), leaseExpiresAt: new Date(r.lease_expires_at), node: v.nodes.get(r.node_id)!, variables: r.variables, snapshot });
   }
   return claimed;
 }
@@ -836,7 +868,7 @@ export async function completeTask(deps: EngineDeps, c: LeaseCheck & { output: u
   });
 }
 
-export type Completion = LeaseCheck & { output: unknown; runId: string };
+export type Completion = LeaseCheck & { output: unknown; runId: string; /** The run as the claim left it (ClaimedTask.snapshot). */ snapshot?: RunSnapshot };
 
 /** Thrown by the stand-in transaction of an optimistic completion when it would need the database. */
 class NeedsLock extends Error {}
@@ -867,9 +899,18 @@ const READ_RUNS_SQL = `
 
 export async function completeTasks(deps: EngineDeps, items: Completion[], testing?: { afterRead?: () => Promise<void> }): Promise<boolean[]> {
   const now = deps.now();
-  const ids = JSON.stringify([...new Set(items.map((c) => c.runId))]);
   const run = fastQuery(deps.prisma);
-  const rows = await run<RunJson & { last_seq: number; open: Array<Record<string, unknown>> }>("petrel_read_runs", READ_RUNS_SQL, [ids]);
+  // A run whose completions all carry the same claim snapshot is not read again; if it moved since
+  // the claim, the write below is refused and those completions go round once more with a fresh read.
+  const snapshots = new Map<string, RunSnapshot | null>();
+  for (const c of items) {
+    const known = snapshots.get(c.runId);
+    if (known === undefined) snapshots.set(c.runId, c.snapshot ?? null);
+    else if (known && (!c.snapshot || c.snapshot.last_seq !== known.last_seq)) snapshots.set(c.runId, null);
+  }
+  const toRead = [...snapshots].filter(([, snap]) => !snap).map(([id]) => id);
+  const rows: RunSnapshot[] = [...snapshots.values()].filter((snap): snap is RunSnapshot => !!snap);
+  if (toRead.length) rows.push(...(await run<RunSnapshot>("petrel_read_runs", READ_RUNS_SQL, [JSON.stringify(toRead)])));
   const byRun = new Map<string, RunTx>();
   for (const r of rows) {
     const v = await loadVersion(deps.prisma, r.version_id);
@@ -882,12 +923,14 @@ export async function completeTasks(deps: EngineDeps, items: Completion[], testi
   }
   const results: Array<boolean | undefined> = items.map(() => undefined);
   const locked = new Set<string>(); // runs that need the locking path
+  const reread = new Set<string>(); // claim snapshots that no longer tell (a heartbeat moved the lease, say)
   for (const [i, c] of items.entries()) {
     const rt = byRun.get(c.runId);
-    if (!rt || locked.has(c.runId)) continue;
+    if (!rt || locked.has(c.runId) || reread.has(c.runId)) continue;
     const task = rt.task(c.taskId);
     if (!task || !holdsLease(task, c, now)) {
-      results[i] = false;
+      if (snapshots.get(c.runId)) reread.add(c.runId);
+      else results[i] = false;
       continue;
     }
     try {
@@ -900,9 +943,14 @@ export async function completeTasks(deps: EngineDeps, items: Completion[], testi
     }
   }
   await testing?.afterRead?.();
-  const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id));
+  const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id) && !reread.has(rt.run.id));
   const applied = await flushRuns(deps.prisma, writable, now, run);
-  const retry = items.map((c, i) => ({ c, i })).filter(({ c, i }) => byRun.has(c.runId) && (locked.has(c.runId) || (results[i] === true && !applied.has(c.runId))));
+  const stale = items.map((c, i) => ({ c, i })).filter(({ c, i }) => !locked.has(c.runId) && (reread.has(c.runId) || (snapshots.get(c.runId) && results[i] === true && !applied.has(c.runId))));
+  if (stale.length) {
+    const again = await completeTasks(deps, stale.map(({ c }) => ({ ...c, snapshot: undefined })));
+    stale.forEach(({ i }, k) => (results[i] = again[k]!));
+  }
+  const retry = items.map((c, i) => ({ c, i })).filter(({ c, i }) => byRun.has(c.runId) && (locked.has(c.runId) || (!snapshots.get(c.runId) && results[i] === true && !applied.has(c.runId))));
   if (retry.length) {
     const again = await completeTasksLocked(deps, retry.map(({ c }) => c));
     retry.forEach(({ i }, k) => (results[i] = again[k]!));

@@ -42,7 +42,7 @@ export type WorkerOptions = {
 };
 
 type Running = { task: ClaimedTask; abort: AbortController; done: Promise<void> };
-type Completion = { taskId: string; worker: string; attempt: number; runId: string; output: unknown };
+type Completion = { taskId: string; worker: string; attempt: number; runId: string; output: unknown; snapshot?: ClaimedTask["snapshot"] };
 type Waiting = { c: Completion; resolve: (ok: boolean) => void; reject: (error: unknown) => void };
 
 /** Completions written per transaction at most. */
@@ -130,7 +130,7 @@ export class Worker {
       const lease = { taskId: task.id, worker: this.id, attempt: task.attempt, runId: task.runId };
       try {
         const output = task.kind === "timer" ? null : await this.runPlugin(task, abort.signal);
-        const ok = await this.complete({ ...lease, output });
+        const ok = await this.complete({ ...lease, output, snapshot: task.snapshot });
         if (ok) this.stats.completed++;
         else this.stats.lostLeases++;
       } catch (thrown) {
