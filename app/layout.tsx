@@ -9,6 +9,9 @@ export const metadata: Metadata = {
   icons: { icon: "/favicon.svg" },
 };
 
+// Every page renders per request: its scripts carry the nonce of that response's Content-Security-Policy.
+export const dynamic = "force-dynamic";
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">

@@ -82,13 +82,13 @@ async function petrelEnv(kind: "pglite" | "postgresql"): Promise<Env> {
   if (kind === "postgresql") {
     const pg = await createPostgresDatabase();
     const db = await openDatabase({ kind: "postgres", url: pg.url });
-    const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ DATABASE_URL: pg.url }), log, now: () => new Date(), plugins: builtinPlugins() };
+    const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ DATABASE_URL: pg.url }), log, now: () => new Date(), plugins: builtinPlugins({ httpAllow: [] }) };
     const u = await makeUser(deps, { email: "bench@example.com", name: "Bench", role: "admin", password: "bench-password-1" });
     return { deps, db, url: pg.url, actor: { type: "user", userId: u.id, email: u.email, role: "admin" }, close: async () => (await db.close(), await pg.drop()) };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "petrel-bench-"));
   const db = await openDatabase({ kind: "pglite", dataDir: dir });
-  const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ PETREL_DATA_DIR: dir }), log, now: () => new Date(), plugins: builtinPlugins() };
+  const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ PETREL_DATA_DIR: dir }), log, now: () => new Date(), plugins: builtinPlugins({ httpAllow: [] }) };
   const u = await makeUser(deps, { email: "bench@example.com", name: "Bench", role: "admin", password: "bench-password-1" });
   return { deps, db, actor: { type: "user", userId: u.id, email: u.email, role: "admin" }, close: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
 }

@@ -64,6 +64,15 @@ export const EnvSchema = z.object({
   PETREL_SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   PETREL_SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(10000).default(30),
   PETREL_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
+  /** 32 bytes, base64 or hex: the key of the secrets store. Without it a key file is made in the data folder. */
+  PETREL_SECRET_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => /^[0-9a-f]{64}$/i.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes, as 64 hex digits or base64")
+      .optional(),
+  ),
+  /** Hosts, addresses and CIDR ranges the HTTP step may call although they are private, loopback or link-local. */
+  PETREL_HTTP_ALLOW: z.string().default(""),
   PETREL_WORKER_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must be 0 (no worker) or more").max(256, "must be at most 256").default(8),
 });
 
@@ -87,6 +96,10 @@ export type Config = {
   shutdownTimeoutMs: number;
   /** Tasks the in-process worker runs at once; 0 runs no worker in this process. */
   workerConcurrency: number;
+  /** The secrets key (32 bytes) when given in the environment. */
+  secretKey: Buffer | undefined;
+  /** Private addresses the HTTP step may call anyway (hosts, IPs, CIDRs). */
+  httpAllow: string[];
 };
 
 /** Thrown by {@link parseConfig}; `problems` name each variable and what is wrong with it. */
@@ -129,6 +142,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     },
     shutdownTimeoutMs: e.PETREL_SHUTDOWN_TIMEOUT_MS,
     workerConcurrency: e.PETREL_WORKER_CONCURRENCY,
+    secretKey: e.PETREL_SECRET_KEY ? (/^[0-9a-f]{64}$/i.test(e.PETREL_SECRET_KEY) ? Buffer.from(e.PETREL_SECRET_KEY, "hex") : Buffer.from(e.PETREL_SECRET_KEY, "base64")) : undefined,
+    httpAllow: e.PETREL_HTTP_ALLOW.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
   };
 }
 

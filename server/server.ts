@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { seedDemo } from "../prisma/seed/factories";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./db/database";
+import { applySecurityHeaders } from "./api/security-headers";
 import { createApiHandler } from "./api/http";
 import { installNextBridge, stampClientAddress } from "./api/next-bridge";
 import type { Logger } from "./observability/logger";
@@ -51,7 +52,7 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
     if (db.migrations.applied.length) log.info({ applied: db.migrations.applied }, "applied database migrations");
     const live = new RunEventHub();
     await live.start(db.listen);
-    const deps: ServiceDeps = { prisma: db.prisma, config, log, now: options.now ?? (() => new Date()), plugins: builtinPlugins(), live };
+    const deps: ServiceDeps = { prisma: db.prisma, config, log, now: options.now ?? (() => new Date()), plugins: builtinPlugins({ httpAllow: config.httpAllow }), live };
     const admin = await ensureAdmin(deps);
     const seeded = config.seedDemo ? await seedDemo(deps) : [];
     if (seeded.length) log.info({ seeded }, "seeded demo workflows");
@@ -78,6 +79,7 @@ export async function startPetrel(options: StartOptions): Promise<PetrelServer> 
 
     const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
       if (state.shuttingDown) res.setHeader("connection", "close");
+      applySecurityHeaders(req, res, { page: !(req.url ?? "/").startsWith("/api/"), dev: options.dev ?? false });
       if (api.handle(req, res)) return;
       if (!nextHandler) {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

@@ -16,7 +16,7 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 const db = await openDatabase({ kind: "postgres", url: config.databaseUrl });
-const worker = new Worker({ prisma: db.prisma, config, log, now: () => new Date(), plugins: builtinPlugins() }, { concurrency: Math.max(1, config.workerConcurrency), listen: db.listen });
+const worker = new Worker({ prisma: db.prisma, config, log, now: () => new Date(), plugins: builtinPlugins({ httpAllow: config.httpAllow }) }, { concurrency: Math.max(1, config.workerConcurrency), listen: db.listen });
 await worker.start();
 process.stdout.write(`petrel worker ${worker.id} is running (concurrency ${Math.max(1, config.workerConcurrency)})\n`);
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { resolveSession } from "../services/auth/resolve-session";
+import { resolveApiToken } from "../services/tokens/api-tokens";
 import type { RequestMeta, ServiceDeps } from "../services/deps";
 import { readSessionCookie } from "./cookies";
 import type { Context } from "./trpc";
@@ -17,8 +18,26 @@ export function isSecureRequest(deps: ServiceDeps, req: IncomingMessage): boolea
   return "encrypted" in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted);
 }
 
-/** Builds the tRPC context of an HTTP request or a WebSocket connection. */
+/** The bearer token of an `Authorization: Bearer …` header, if any. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1]! : "";
+}
+
+/**
+ * Builds the tRPC context of an HTTP request or a WebSocket connection: the caller is the person
+ * of the session cookie, or the person and scopes of an API token (`Authorization: Bearer ptk_…`).
+ */
 export async function createContext(deps: ServiceDeps, req: IncomingMessage): Promise<Context> {
+  const base = { deps, meta: requestMeta(req), responseHeaders: new Headers(), secureCookies: isSecureRequest(deps, req) };
+  const bearer = bearerToken(req);
+  if (bearer !== null) {
+    const identity = bearer ? await resolveApiToken(deps, bearer) : null;
+    if (!identity) return { ...base, session: null, principal: null, authProblem: "The API token is malformed, unknown, revoked or expired." };
+    return { ...base, session: null, principal: identity.principal, tokenActor: identity.actor };
+  }
   const session = await resolveSession(deps, readSessionCookie(req.headers.cookie));
-  return { deps, session, meta: requestMeta(req), responseHeaders: new Headers(), secureCookies: isSecureRequest(deps, req) };
+  return { ...base, session, principal: session ? { userId: session.user.id, role: session.user.role } : null };
 }

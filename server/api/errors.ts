@@ -18,6 +18,19 @@ export const ERROR_CODE_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   INTERNAL: "INTERNAL_SERVER_ERROR", // 500
 };
 
+/** The HTTP status of each code (REST routes answer with these). */
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
+  INVALID_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
 /** Wraps an AppError for tRPC, keeping it as the cause (the error formatter reads it). */
 export function toTRPCError(error: unknown): unknown {
   if (error instanceof TRPCError) return error;

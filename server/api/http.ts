@@ -12,6 +12,7 @@ import { isAppError } from "../../lib/errors";
 import type { Database } from "../db/database";
 import type { ServiceDeps } from "../services/deps";
 import { createContext } from "./context";
+import { handleRest } from "./rest";
 import { appRouter } from "./router";
 
 export const TRPC_PATH = "/api/trpc";
@@ -23,6 +24,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Whether the request's Origin (when the browser sent one) is this server's own. */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return req.headers["sec-fetch-site"] !== "cross-site";
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CSRF protection for cookie-authenticated calls: a state-changing request (POST) that a browser
+ * sends from another site is refused. Browsers send Origin (and Sec-Fetch-Site) with every POST;
+ * programs using an API token (Authorization: Bearer) are not subject to it.
+ */
+export function crossSiteRefusal(req: IncomingMessage): string | null {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return null;
+  if (req.headers.authorization) return null;
+  return sameOrigin(req) ? null : "Cross-site request refused: this call must come from Petrel's own pages (or use an API token).";
 }
 
 export type ApiHandler = {
@@ -89,15 +112,21 @@ export function createApiHandler(deps: ServiceDeps, db: Pick<Database, "check">,
         return true;
       }
       if (pathname === TRPC_PATH || pathname.startsWith(`${TRPC_PATH}/`)) {
+        const refused = crossSiteRefusal(req);
+        if (refused) {
+          sendJson(res, 403, { error: { code: "FORBIDDEN", message: refused } });
+          return true;
+        }
         trpc(req, res);
         return true;
       }
-      return false;
+      return handleRest(deps, req, res);
     },
     upgrade(req, socket, head) {
       const pathname = (req.url ?? "/").split("?", 1)[0];
       if (pathname !== TRPC_WS_PATH) return false;
-      if (state.shuttingDown) {
+      // A page on another site must not open a WebSocket with this site's cookie.
+      if (state.shuttingDown || !sameOrigin(req)) {
         socket.destroy();
         return true;
       }

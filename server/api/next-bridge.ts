@@ -32,6 +32,7 @@ export function installNextBridge(deps: ServiceDeps): void {
       const ctx: Context = {
         deps,
         session,
+        principal: session ? { userId: session.user.id, role: session.user.role } : null,
         meta: { requestId: request.requestId ?? randomUUID(), ip: request.ip, userAgent: request.userAgent },
         responseHeaders: new Headers(),
         secureCookies: false,

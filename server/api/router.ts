@@ -1,3 +1,4 @@
+import { auditRouter, secretRouter, tokenRouter } from "./routers/admin";
 import { authRouter } from "./routers/auth";
 import { runRouter } from "./routers/run";
 import { systemRouter } from "./routers/system";
@@ -11,6 +12,9 @@ export const appRouter = router({
   run: runRouter,
   user: userRouter,
   system: systemRouter,
+  audit: auditRouter,
+  token: tokenRouter,
+  secret: secretRouter,
 });
 
 /** The API's type: the only thing components/ may import from server/ (as a type). */

@@ -8,7 +8,8 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { AppError, isAppError } from "../../lib/errors";
-import { can, type Permission } from "../../lib/policy";
+import type { Permission, Principal } from "../../lib/policy";
+import { authorize, type AccessRule } from "./authorize";
 import type { ResolvedSession } from "../services/auth/resolve-session";
 import type { Actor, RequestMeta, ServiceDeps } from "../services/deps";
 import { toTRPCError } from "./errors";
@@ -16,6 +17,12 @@ import { toTRPCError } from "./errors";
 export type Context = {
   deps: ServiceDeps;
   session: ResolvedSession | null;
+  /** Who asks (from the session cookie, or an API token); null for anonymous callers. */
+  principal: Principal | null;
+  /** The actor of an API token (audit rows name the token). */
+  tokenActor?: Actor & { type: "user" };
+  /** Why a presented credential was not accepted (e.g. a revoked token). */
+  authProblem?: string;
   meta: RequestMeta;
   /** Headers to add to the HTTP response (Set-Cookie, Retry-After); unused over WebSocket. */
   responseHeaders: Headers;
@@ -23,8 +30,8 @@ export type Context = {
   secureCookies: boolean;
 };
 
-/** What each procedure declares. */
-export type ProcedureMeta = { permission: Permission | "public" };
+/** What each procedure declares (see {@link AccessRule}). */
+export type ProcedureMeta = AccessRule;
 
 type FieldProblem = { path: string; message: string };
 
@@ -78,16 +85,13 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Enforces the declared permission, deny by default. */
-const enforcePolicy = t.middleware(({ ctx, meta, next }) => {
-  const permission = meta?.permission;
-  if (!permission) {
-    throw toTRPCError(new AppError("FORBIDDEN", { message: "This procedure declares no permission and is refused." }));
-  }
-  if (permission === "public") return next();
-  if (!ctx.session) throw toTRPCError(new AppError("UNAUTHENTICATED", { message: "Sign in to continue." }));
-  if (!can(ctx.session.user.role, permission)) {
-    throw toTRPCError(new AppError("FORBIDDEN", { message: `Your role (${ctx.session.user.role}) does not allow ${permission}.` }));
+/** Enforces the declared permission through {@link authorize}, the one enforcement point. */
+const enforcePolicy = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
+  try {
+    await authorize(ctx, meta, getRawInput);
+  } catch (error) {
+    if (isAppError(error)) throw toTRPCError(error);
+    throw error;
   }
   return next();
 });
@@ -97,22 +101,26 @@ const base = t.procedure.use(mapErrors).use(enforcePolicy);
 /** A procedure anyone may call; declare it with `.meta({ permission: "public" })` — or use {@link open}. */
 export const publicProcedure = base;
 
-/** A procedure that needs a signed-in person; `ctx.session` and `ctx.actor` are set. */
+/** A procedure that needs a signed-in person or an API token; `ctx.principal` and `ctx.actor` are set. */
 export const protectedProcedure = base.use(({ ctx, next }) => {
-  if (!ctx.session) throw toTRPCError(new AppError("UNAUTHENTICATED", { message: "Sign in to continue." }));
-  const actor: Actor & { type: "user" } = {
+  const principal = ctx.principal;
+  if (!principal) throw toTRPCError(new AppError("UNAUTHENTICATED", { message: ctx.authProblem ?? "Sign in to continue." }));
+  const actor: Actor & { type: "user" } = ctx.tokenActor ?? {
     type: "user",
-    userId: ctx.session.user.id,
-    email: ctx.session.user.email,
-    role: ctx.session.user.role,
-    sessionId: ctx.session.sessionId,
+    userId: ctx.session!.user.id,
+    email: ctx.session!.user.email,
+    role: ctx.session!.user.role,
+    sessionId: ctx.session!.sessionId,
   };
-  return next({ ctx: { ...ctx, session: ctx.session, actor } });
+  return next({ ctx: { ...ctx, principal, actor } });
 });
 
-/** A protected procedure that needs `permission` (from the policy table in lib/policy.ts). */
-export function authorized(permission: Permission) {
-  return protectedProcedure.meta({ permission });
+/**
+ * A protected procedure that needs `permission` (from the policy table in lib/policy.ts), on the
+ * workflow or run its input names, or as a listing filtered to what the caller may use.
+ */
+export function authorized(permission: Permission, on?: ProcedureMeta["on"]) {
+  return protectedProcedure.meta(on ? { permission, on } : { permission });
 }
 
 /** A procedure open to anonymous callers (sign-in, health). */

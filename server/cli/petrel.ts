@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const db = await openDatabase(config.databaseUrl ? { kind: "postgres", url: config.databaseUrl } : { kind: "pglite", dataDir: config.dataDir });
-  const deps: ServiceDeps = { prisma: db.prisma, config, log, now: () => new Date(), plugins: builtinPlugins() };
+  const deps: ServiceDeps = { prisma: db.prisma, config, log, now: () => new Date(), plugins: builtinPlugins({ httpAllow: config.httpAllow }) };
   try {
     switch (command) {
       case "migrate": {

@@ -17,7 +17,7 @@ import type { Actor, ServiceDeps } from "../services/deps";
 import { startRun } from "../services/runs/start-run";
 import { createWorkflow } from "../services/workflows/create-workflow";
 import { publishWorkflow } from "../services/workflows/publish-workflow";
-import { createPostgresDatabase, testConfig } from "../testing/databases";
+import { createPostgresDatabase, LOOPBACK, testConfig } from "../testing/databases";
 import { META } from "../testing/engine";
 import { ROOT } from "../testing/process";
 import { replayRun } from "./engine";
@@ -52,7 +52,7 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
     cleanups.push(pg.drop);
     const db: Database = await openDatabase({ kind: "postgres", url: pg.url });
     cleanups.push(() => db.close());
-    const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ DATABASE_URL: pg.url }), log: createLogger("silent"), now: () => new Date(), plugins: builtinPlugins() };
+    const deps: ServiceDeps = { prisma: db.prisma, config: testConfig({ DATABASE_URL: pg.url }), log: createLogger("silent"), now: () => new Date(), plugins: builtinPlugins({ httpAllow: LOOPBACK }) };
     const admin = await makeUser(deps, { email: "chaos@example.com", name: "Chaos", role: "admin", password: "chaos-password-1" });
     const actor: Actor = { type: "user", userId: admin.id, email: admin.email, role: "admin" };
 
@@ -77,7 +77,7 @@ describe("chaos: SIGKILLed workers on PostgreSQL", () => {
     const w = await createWorkflow(deps, actor, META, { name: "Chaos", graph });
     await publishWorkflow(deps, actor, META, { workflowId: w.id });
 
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url, PETREL_WORKER_CONCURRENCY: "8", LOG_LEVEL: "error", NODE_ENV: "production" };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url, PETREL_WORKER_CONCURRENCY: "8", PETREL_HTTP_ALLOW: "127.0.0.1", LOG_LEVEL: "error", NODE_ENV: "production" };
     const workers: Array<ChildProcess | null> = [];
     // A worker is ready once it says so (its signal handlers are in place from then on).
     const ready: Array<Promise<void>> = [];

@@ -25,6 +25,19 @@ import {
   type EngineDeps,
 } from "./engine";
 import { PluginFailure, toFailure } from "./policy";
+import { fillSecrets, redactSecrets, revealSecrets, secretNames } from "../services/secrets/secrets";
+import type { Logger } from "../observability/logger";
+
+/** A logger for a plugin that holds secrets: every value logged has them redacted. */
+function redactingLogger(log: Logger, secrets: Map<string, string>): Logger {
+  return new Proxy(log, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function" || !["trace", "debug", "info", "warn", "error", "fatal"].includes(String(prop))) return value;
+      return (...args: unknown[]) => (value as (...a: unknown[]) => void).apply(target, args.map((a) => redactSecrets(a instanceof Error ? { err: { type: a.name, message: a.message } } : a, secrets)));
+    },
+  });
+}
 
 export type Listen = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
 
@@ -205,11 +218,28 @@ export class Worker {
   private async invoke(type: string, rawConfig: Record<string, unknown>, base: Omit<PluginContext<unknown>, "config">): Promise<unknown> {
     const plugin = this.deps.plugins.get(type);
     if (!plugin) throw new PluginFailure("UnknownPlugin", `No node-type plugin "${type}" is installed.`, { nonRetryable: true });
-    const parsed = plugin.configSchema.safeParse(rawConfig);
-    if (!parsed.success) {
-      throw new PluginFailure("InvalidConfig", `The ${type} configuration is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"} ${i.message}`).join("; ")}`, { nonRetryable: true });
+    // {{secrets.NAME}} in the configuration: filled in now, and redacted from all that comes back.
+    const names = secretNames(rawConfig);
+    let secrets = new Map<string, string>();
+    if (names.size) {
+      try {
+        secrets = await revealSecrets(this.deps.prisma, this.deps.config, names);
+      } catch (error) {
+        throw new PluginFailure("MissingSecret", (error as Error).message, { nonRetryable: true });
+      }
     }
-    return plugin.execute({ ...base, config: parsed.data });
+    const parsed = plugin.configSchema.safeParse(fillSecrets(rawConfig, secrets));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"} ${i.message}`).join("; ");
+      throw new PluginFailure("InvalidConfig", redactSecrets(`The ${type} configuration is invalid: ${problems}`, secrets), { nonRetryable: true });
+    }
+    if (!secrets.size) return plugin.execute({ ...base, config: parsed.data });
+    try {
+      return redactSecrets(await plugin.execute({ ...base, log: redactingLogger(base.log, secrets), config: parsed.data }), secrets);
+    } catch (thrown) {
+      const f = toFailure(thrown);
+      throw new PluginFailure(f.type, redactSecrets(f.message, secrets), { nonRetryable: f.nonRetryable, details: redactSecrets(f.details, secrets) });
+    }
   }
 
   /** for-each: one plugin call per item, in parallel up to `concurrency`, or one after another. */

@@ -63,13 +63,14 @@ const fail: NodePlugin<{ errorType: string; message: string; nonRetryable: boole
   },
 };
 
-export function builtinPlugins(): PluginRegistry {
+/** The built-in plugins; `httpAllow`: private hosts, addresses and CIDR ranges the HTTP step may call (PETREL_HTTP_ALLOW). */
+export function builtinPlugins(options: { httpAllow: string[] }): PluginRegistry {
   return new PluginRegistry()
     .register(noop)
     .register(log)
     .register(transform)
     .register(delay)
     .register(fail)
-    .register(httpPlugin)
+    .register(httpPlugin(options.httpAllow))
     .register(scriptPlugin);
 }

@@ -16,7 +16,9 @@ export type AuditEntry = {
 function actorFields(actor: Actor) {
   switch (actor.type) {
     case "user":
-      return { actorType: "user", actorId: actor.userId, actorLabel: actor.email };
+      return actor.token
+        ? { actorType: "token", actorId: actor.token.id, actorLabel: `${actor.email} (token "${actor.token.name}")` }
+        : { actorType: "user", actorId: actor.userId, actorLabel: actor.email };
     case "system":
       return { actorType: "system", actorId: null, actorLabel: actor.label };
     case "anonymous":

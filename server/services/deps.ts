@@ -20,7 +20,15 @@ export type ServiceDeps = {
 
 /** Who is acting. */
 export type Actor =
-  | { type: "user"; userId: string; email: string; role: Role; sessionId?: string }
+  | {
+      type: "user";
+      userId: string;
+      email: string;
+      role: Role;
+      sessionId?: string;
+      /** Set when the person acts through one of their API tokens. */
+      token?: { id: string; name: string };
+    }
   | { type: "system"; label: string }
   | { type: "anonymous" };
 

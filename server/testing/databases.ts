@@ -25,6 +25,9 @@ export class FakeClock {
   }
 }
 
+/** Tests call HTTP servers on loopback; the HTTP step refuses loopback unless allowed, so tests allow it explicitly. */
+export const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
+
 export function testConfig(env: Record<string, string> = {}): Config {
   return parseConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PETREL_SEED_DEMO: "false", ...env });
 }
@@ -70,7 +73,7 @@ export async function openTestDatabase(kind: DatabaseKind, env: Record<string, s
   if (kind === "pglite") {
     const config = testConfig(env);
     const db = await openDatabase({ kind: "pglite-memory" });
-    return { kind, db, clock, deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins() }, close: () => db.close() };
+    return { kind, db, clock, deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins({ httpAllow: LOOPBACK }) }, close: () => db.close() };
   }
   const created = await createPostgresDatabase();
   const config = testConfig({ ...env, DATABASE_URL: created.url });
@@ -80,7 +83,7 @@ export async function openTestDatabase(kind: DatabaseKind, env: Record<string, s
     db,
     clock,
     url: created.url,
-    deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins() },
+    deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins({ httpAllow: LOOPBACK }) },
     async close() {
       await db.close();
       await created.drop();

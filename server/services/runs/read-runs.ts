@@ -6,6 +6,8 @@ import type { Prisma } from "../../db/database";
 import { queryRun as engineQuery } from "../../engine/engine";
 import { loadVersion } from "../../engine/version-cache";
 import type { ServiceDeps } from "../deps";
+import type { Principal } from "../../../lib/policy";
+import { usableWorkflows } from "../access/workflow-access";
 
 const STATUSES = ["running", "paused", "completed", "failed", "cancelled"] as const;
 
@@ -46,9 +48,10 @@ async function searchableInputs(deps: ServiceDeps, workflowId?: string): Promise
 }
 
 /** Runs, newest first, filtered; with counts per status under the same filters (but the status). */
-export async function listRuns(deps: ServiceDeps, input: z.input<typeof ListRunsInputSchema>) {
+export async function listRuns(deps: ServiceDeps, input: z.input<typeof ListRunsInputSchema>, principal?: Principal) {
   const a = ListRunsInputSchema.parse(input);
   const where: Prisma.RunWhereInput = {
+    ...(principal ? { AND: [{ version: { workflow: usableWorkflows(principal, "run.read") } }] } : {}),
     ...(a.workflowId ? { workflowId: a.workflowId } : {}),
     ...(a.version ? { version: { version: a.version, ...(a.workflowId ? { workflowId: a.workflowId } : {}) } } : {}),
     ...(a.from || a.to ? { createdAt: { ...(a.from ? { gte: a.from } : {}), ...(a.to ? { lt: a.to } : {}) } } : {}),
@@ -86,9 +89,9 @@ async function idsWithPrefix(deps: ServiceDeps, prefix: string): Promise<string[
 }
 
 /** Human tasks waiting for a decision: the inbox of operators and above. */
-export async function inbox(deps: ServiceDeps) {
+export async function inbox(deps: ServiceDeps, principal?: Principal) {
   const tasks = await deps.prisma.task.findMany({
-    where: { kind: "approval", status: "waiting", run: { status: { in: ["running", "paused"] } } },
+    where: { kind: "approval", status: "waiting", run: { status: { in: ["running", "paused"] }, ...(principal ? { version: { workflow: usableWorkflows(principal, "run.operate") } } : {}) } },
     orderBy: { scheduledAt: "asc" },
     take: 500,
     select: { id: true, nodeId: true, scheduledAt: true, run: { select: { id: true, variables: true, versionId: true, version: { select: { version: true, workflow: { select: { name: true } } } } } } },

@@ -6,6 +6,8 @@
  */
 import { AppError } from "../../../lib/errors";
 import { Waker } from "../../engine/live";
+import type { Principal } from "../../../lib/policy";
+import { usableWorkflows } from "../access/workflow-access";
 import type { ServiceDeps } from "../deps";
 
 export type LiveEvent = { seq: number; type: string; nodeId: string | null; taskId: string | null; attempt: number | null; payload: unknown; at: Date };
@@ -35,7 +37,7 @@ export async function* watchRun(deps: ServiceDeps, runId: string, afterSeq: numb
 }
 
 /** Ids of runs that changed, in batches (at most one batch per `intervalMs`): what the runs list refreshes on. */
-export async function* watchRuns(deps: ServiceDeps, intervalMs: number, signal?: AbortSignal): AsyncGenerator<{ runIds: string[] }> {
+export async function* watchRuns(deps: ServiceDeps, intervalMs: number, signal?: AbortSignal, principal?: Principal): AsyncGenerator<{ runIds: string[] }> {
   const changed = new Set<string>();
   const waker = new Waker();
   const off = deps.live?.onAny((runId) => {
@@ -47,9 +49,14 @@ export async function* watchRuns(deps: ServiceDeps, intervalMs: number, signal?:
       await waker.wait(deps.live ? 30_000 : intervalMs, signal);
       if (signal?.aborted) return;
       if (changed.size) {
-        const runIds = [...changed];
+        let runIds = [...changed];
         changed.clear();
-        yield { runIds };
+        // Only runs of workflows the watcher may see.
+        if (principal && (principal.role !== "admin" || principal.token?.workflowId)) {
+          const visible = await deps.prisma.run.findMany({ where: { id: { in: runIds }, version: { workflow: usableWorkflows(principal, "run.read") } }, select: { id: true } });
+          runIds = visible.map((r) => r.id);
+        }
+        if (runIds.length) yield { runIds };
       }
       await new Promise((r) => setTimeout(r, intervalMs));
     }

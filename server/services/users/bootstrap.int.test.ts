@@ -3,7 +3,7 @@ import { seedDemo } from "../../../prisma/seed/factories";
 import { DEMO_WORKFLOWS } from "../../../prisma/seed/demo-workflows";
 import { openDatabase, type Database } from "../../db/database";
 import { createLogger } from "../../observability/logger";
-import { createPostgresDatabase, testConfig } from "../../testing/databases";
+import { createPostgresDatabase, testConfig, LOOPBACK } from "../../testing/databases";
 import type { ServiceDeps } from "../deps";
 import { ensureAdmin } from "./ensure-admin";
 import { builtinPlugins } from "../../nodes/builtins";
@@ -26,7 +26,7 @@ describe("first start of several processes on one PostgreSQL database", () => {
     for (let i = 0; i < 4; i++) {
       const db = await openDatabase({ kind: "postgres", url });
       handles.push(db);
-      depsList.push({ prisma: db.prisma, config, log: createLogger("silent"), now: () => new Date(), plugins: builtinPlugins() });
+      depsList.push({ prisma: db.prisma, config, log: createLogger("silent"), now: () => new Date(), plugins: builtinPlugins({ httpAllow: LOOPBACK }) });
     }
     const results = await Promise.all(depsList.map(async (deps) => ({ admin: await ensureAdmin(deps), seeded: await seedDemo(deps) })));
     expect(results.filter((r) => r.admin.created)).toHaveLength(1);

@@ -1,3 +1,5 @@
+import type { Principal } from "../../../lib/policy";
+import { usableWorkflows } from "../access/workflow-access";
 import type { ServiceDeps } from "../deps";
 
 export type WorkflowSummary = {
@@ -6,14 +8,16 @@ export type WorkflowSummary = {
   name: string;
   description: string;
   status: "draft" | "published" | "archived";
+  visibility: "organization" | "restricted";
   owner: { id: string; name: string; email: string };
   nodeCount: number;
   updatedAt: Date;
 };
 
-/** Workflows, most recently changed first. */
-export async function listWorkflows(deps: ServiceDeps): Promise<WorkflowSummary[]> {
+/** Workflows (those `principal` may see, when given), most recently changed first. */
+export async function listWorkflows(deps: ServiceDeps, principal?: Principal): Promise<WorkflowSummary[]> {
   const rows = await deps.prisma.workflow.findMany({
+    where: principal ? usableWorkflows(principal, "workflow.read") : {},
     orderBy: { updatedAt: "desc" },
     include: { owner: { select: { id: true, name: true, email: true } } },
   });
@@ -23,6 +27,7 @@ export async function listWorkflows(deps: ServiceDeps): Promise<WorkflowSummary[
     name: w.name,
     description: w.description,
     status: w.status,
+    visibility: w.visibility,
     owner: w.owner,
     nodeCount: Array.isArray((w.graph as { nodes?: unknown }).nodes) ? (w.graph as { nodes: unknown[] }).nodes.length : 0,
     updatedAt: w.updatedAt,
