@@ -83,6 +83,9 @@ export const GRANT_POLICY: Readonly<Record<Grant, ReadonlySet<Permission>>> = {
   viewer: new Set(GRANT_VIEWER),
 };
 
+/** Permissions no API token may hold: tokens do not make or revoke tokens. */
+export const NOT_FOR_TOKENS: ReadonlySet<Permission> = new Set<Permission>(["token.manage"]);
+
 /** organization: every role's permissions apply; restricted: only admins, the owner and grant holders. */
 export type Visibility = "organization" | "restricted";
 
@@ -122,6 +125,7 @@ export function seesWorkflow(principal: Principal, target: WorkflowAccess): bool
 export function decide(principal: Principal, permission: Permission, target?: WorkflowAccess | null, options: { anyGrant?: boolean; listing?: boolean } = {}): Decision {
   const token = principal.token;
   const anyGrant = options.anyGrant ?? false;
+  if (token && NOT_FOR_TOKENS.has(permission)) return { allowed: false, reason: `API tokens cannot be given ${permission}.`, hidden: false };
   if (token && !token.scopes.has(permission)) return { allowed: false, reason: `This API token's scopes do not include ${permission}.`, hidden: false };
   if (token?.workflowId && !target && WORKFLOW_PERMISSIONS.has(permission) && !options.listing) {
     return { allowed: false, reason: "This API token is limited to one workflow.", hidden: false };

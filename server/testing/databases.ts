@@ -29,7 +29,7 @@ export class FakeClock {
 export const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return parseConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PETREL_SEED_DEMO: "false", ...env });
+  return parseConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PETREL_SEED_DEMO: "false", PETREL_HTTP_ALLOW: LOOPBACK.join(","), ...env });
 }
 
 /** Creates an empty PostgreSQL database; returns its URL and a function that drops it. */

@@ -5,12 +5,15 @@ export type TrpcResponse = { status: number; headers: Headers; body: { result?: 
 
 export class TrpcHttp {
   cookie = "";
+  /** An API token, sent as Authorization: Bearer. */
+  bearer = "";
   constructor(readonly baseUrl: string) {}
 
   private async send(method: "GET" | "POST", path: string, input?: unknown, raw?: string): Promise<TrpcResponse> {
     const url = new URL(`/api/trpc/${path}`, this.baseUrl);
     const headers: Record<string, string> = { "x-forwarded-for": "203.0.113.9" };
     if (this.cookie) headers.cookie = this.cookie;
+    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     let body: string | undefined;
     if (method === "GET") {
       if (input !== undefined) url.searchParams.set("input", JSON.stringify(superjson.serialize(input)));

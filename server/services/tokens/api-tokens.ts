@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "../../../lib/errors";
-import { can, decide, isPermission, PERMISSIONS, type Permission, type Principal, type Role } from "../../../lib/policy";
+import { can, decide, isPermission, NOT_FOR_TOKENS, PERMISSIONS, type Permission, type Principal, type Role } from "../../../lib/policy";
 import { recordAudit } from "../audit";
 import { workflowAccess } from "../access/workflow-access";
 import type { Actor, RequestMeta, ServiceDeps } from "../deps";
@@ -42,6 +42,8 @@ export async function createApiToken(deps: ServiceDeps, actor: Actor, meta: Requ
   const me = person(actor);
   const args = CreateTokenInputSchema.parse(input);
   const scopes = [...new Set(args.scopes)] as Permission[];
+  const refused = scopes.filter((s) => NOT_FOR_TOKENS.has(s));
+  if (refused.length) throw new AppError("INVALID_INPUT", { message: `API tokens cannot be given ${refused.join(", ")}.`, details: { fields: [{ path: "scopes", message: `includes ${refused.join(", ")}` }] } });
   const beyond = scopes.filter((s) => !can(me.role, s));
   if (args.workflowId) {
     const access = await workflowAccess(deps.prisma, me.userId, args.workflowId);
