@@ -86,9 +86,9 @@ export async function listAudit(deps: ServiceDeps, input: z.input<typeof ListAud
 async function auditPage(prisma: PrismaClient, f: AuditFilter, cursor: string | null, limit: number): Promise<AuditRow[]> {
   const params: unknown[] = [];
   const where = await conditions(prisma, f, params);
-  if (cursor) where.push(`id < $${params.push(cursor)}::bigint`);
+  if (cursor) where.push(`audit_log.id < $${params.push(cursor)}::bigint`);
   params.push(limit);
-  const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT $${params.length}::int`;
+  const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY audit_log.id DESC LIMIT $${params.length}::int`;
   return prisma.$queryRawUnsafe<AuditRow[]>(sql, ...params);
 }
 
