@@ -2,6 +2,7 @@ import { expect, type Page } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
 
 export { E2E_ADMIN };
+export const E2E_EDITOR = { email: "editor@e2e.petrel.test", password: "e2e-editor-password", name: "Eddie Editor" };
 export const E2E_VIEWER = { email: "viewer@e2e.petrel.test", password: "e2e-viewer-password", name: "Vera Viewer" };
 
 /** Signs in through the sign-in page as a person would. */

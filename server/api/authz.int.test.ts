@@ -87,7 +87,7 @@ type Caller = { name: string; principal: Principal | null; ctx: Context; anyGran
 
 describe("authorization matrix", () => {
   let server: TestServer;
-  let callers: Caller[] = [];
+  const callers: Caller[] = [];
   const targets: Array<{ label: string; ids: Ids; access: (userId: string) => WorkflowAccess }> = [];
 
   beforeAll(async () => {

@@ -5,16 +5,16 @@
  * filters, cursor pages and export.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { wf } from "../../../lib/petri/fixtures/build";
-import { makeUser } from "../../../prisma/seed/factories";
-import { createCaller } from "../../api/router";
-import type { Context } from "../../api/trpc";
-import { resolveSession } from "../auth/resolve-session";
-import { signIn } from "../auth/sign-in";
-import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from "../../testing/databases";
-import { META } from "../../testing/engine";
-import { Worker } from "../../engine/worker";
-import { auditRows, listAudit, verifyAuditChain } from "./read-audit";
+import { wf } from "../../lib/petri/fixtures/build";
+import { makeUser } from "../../prisma/seed/factories";
+import { createCaller } from "./router";
+import type { Context } from "./trpc";
+import { resolveSession } from "../services/auth/resolve-session";
+import { signIn } from "../services/auth/sign-in";
+import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from "../testing/databases";
+import { META } from "../testing/engine";
+import { Worker } from "../engine/worker";
+import { auditRows, listAudit, verifyAuditChain } from "../services/audit-log/read-audit";
 
 const PASSWORD = "audit-password-123";
 
@@ -81,7 +81,7 @@ describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
     const second = await admin.run.start({ workflowId: w.id });
     await once("run.cancel", () => admin.run.cancel({ runId: second.runId }));
     const failing = await admin.workflow.create({ name: "Fails", graph: wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "fail", times: 1, errorType: "Boom", nonRetryable: true } } }) });
-    failing.id && (await admin.workflow.publish({ workflowId: failing.id }));
+    await admin.workflow.publish({ workflowId: failing.id });
     const f = await admin.run.start({ workflowId: failing.id });
     await worker.drainOnce();
     expect((await admin.run.get({ runId: f.runId })).status).toBe("failed");
