@@ -21,6 +21,7 @@ import { createDesignerStore, DesignerContext, selectNotice, useDesigner, useDes
 import { TopBar } from "./top-bar";
 import { useAutosave } from "./use-autosave";
 import { useVerification } from "./use-verification";
+import { SharingPanel } from "./sharing-panel";
 import { HelpPanel, VersionsPanel, type VersionInfo } from "./versions-panel";
 
 export type DesignerProps = { meta: DesignerMeta; graph: WorkflowGraph; plugins: PluginInfo[]; versions: VersionInfo[] };
@@ -135,7 +136,7 @@ function DesignerLayout({ plugins, versions }: DesignerProps) {
           <ReplayControls />
           <FindingsPanel />
         </div>
-        {panel === "versions" ? <VersionsPanel versions={versions} /> : <Inspector plugins={plugins} />}
+        {panel === "versions" ? <VersionsPanel versions={versions} /> : panel === "sharing" ? <SharingPanel workflowId={store.getState().meta.workflowId} mayShare={store.getState().meta.mayShare ?? false} /> : <Inspector plugins={plugins} />}
       </div>
       {panel === "help" ? <HelpPanel onClose={() => setPanel(null)} /> : null}
     </div>

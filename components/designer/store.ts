@@ -37,6 +37,8 @@ export type DesignerMeta = {
   readOnly: boolean;
   mayPublish: boolean;
   mayForce: boolean;
+  /** May change visibility and grants (owner or admin). */
+  mayShare?: boolean;
 };
 
 export type DesignerState = {

@@ -81,6 +81,9 @@ export function TopBar({ saveNow, onReload, panel, setPanel }: { saveNow(): Prom
         <button type="button" className={`button small${panel === "versions" ? " pressed" : ""}`} aria-pressed={panel === "versions"} onClick={() => setPanel(panel === "versions" ? null : "versions")} data-testid="history-toggle">
           History
         </button>
+        <button type="button" className={`button small${panel === "sharing" ? " pressed" : ""}`} aria-pressed={panel === "sharing"} onClick={() => setPanel(panel === "sharing" ? null : "sharing")} data-testid="sharing-toggle">
+          Sharing
+        </button>
         <button type="button" className="button small" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => setPanel(panel === "help" ? null : "help")}>
           ?
         </button>

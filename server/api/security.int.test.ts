@@ -12,7 +12,7 @@ import WebSocket from "ws";
 import { wf } from "../../lib/petri/fixtures/build";
 import { makeUser } from "../../prisma/seed/factories";
 import { createApiToken, resolveApiToken } from "../services/tokens/api-tokens";
-import { openSecret } from "../services/secrets/secret-box";
+import { loadSecretKey, openSecret } from "../engine/secret-box";
 import { startApiServer, type TestServer } from "../testing/api-server";
 import { META } from "../testing/engine";
 import { TrpcHttp } from "../testing/http-client";
@@ -76,7 +76,6 @@ describe("security", () => {
     const keyFile = path.join(server.deps.config.dataDir, "secret.key");
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     // The ciphertext is bound to its name.
-    const { loadSecretKey } = await import("../services/secrets/secret-box");
     expect(() => openSecret(loadSecretKey(server.deps.config), "OTHER", row.ciphertext)).toThrow();
 
     const ok = await runOf(`${echoUrl}/ok`);

@@ -25,7 +25,8 @@ import {
   type EngineDeps,
 } from "./engine";
 import { PluginFailure, toFailure } from "./policy";
-import { fillSecrets, redactSecrets, revealSecrets, secretNames } from "../services/secrets/secrets";
+import { fillSecrets, redactSecrets, secretNames } from "../../lib/secrets";
+import { revealSecrets } from "./secret-box";
 import type { Logger } from "../observability/logger";
 
 /** A logger for a plugin that holds secrets: every value logged has them redacted. */

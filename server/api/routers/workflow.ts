@@ -7,7 +7,7 @@ import { authorized, router } from "../trpc";
 
 export const workflowRouter = router({
   /** Owner, visibility and grants. */
-  sharing: authorized("workflow.read", "workflow").input(AccessInputSchema).query(({ ctx, input }) => workflowSharing(ctx.deps, input)),
+  sharing: authorized("workflow.read", "workflow").input(AccessInputSchema).query(({ ctx, input }) => workflowSharing(ctx.deps, input, ctx.principal)),
   setVisibility: authorized("workflow.share", "workflow").input(SetVisibilityInputSchema).mutation(({ ctx, input }) => setVisibility(ctx.deps, ctx.actor, ctx.meta, input)),
   setGrant: authorized("workflow.share", "workflow").input(SetGrantInputSchema).mutation(({ ctx, input }) => setGrant(ctx.deps, ctx.actor, ctx.meta, input)),
   list: authorized("workflow.read", "list").query(({ ctx }) => listWorkflows(ctx.deps, ctx.principal)),

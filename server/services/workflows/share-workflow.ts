@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { AppError } from "../../../lib/errors";
-import { GRANTS } from "../../../lib/policy";
+import { decide, GRANTS, WORKFLOW_PERMISSIONS, type Principal } from "../../../lib/policy";
+import { workflowAccess } from "../access/workflow-access";
 import { recordAudit } from "../audit";
 import type { Actor, RequestMeta, ServiceDeps } from "../deps";
 
@@ -20,15 +21,17 @@ export const SetGrantInputSchema = z.object({
   grant: z.enum(GRANTS, { error: `must be one of ${GRANTS.join(", ")}` }).nullable(),
 });
 
-/** The workflow's owner, visibility and grants. */
-export async function workflowSharing(deps: ServiceDeps, input: z.input<typeof AccessInputSchema>) {
+/** The workflow's owner, visibility and grants, and what `principal` may do on it (`yours`). */
+export async function workflowSharing(deps: ServiceDeps, input: z.input<typeof AccessInputSchema>, principal?: Principal) {
   const { workflowId } = AccessInputSchema.parse(input);
+  const access = principal ? await workflowAccess(deps.prisma, principal.userId, workflowId) : null;
+  const yours = principal && access ? [...WORKFLOW_PERMISSIONS].filter((p) => decide(principal, p, access).allowed) : [];
   const w = await deps.prisma.workflow.findUnique({
     where: { id: workflowId },
     select: { id: true, visibility: true, owner: { select: { id: true, email: true, name: true } }, grants: { orderBy: { createdAt: "asc" }, select: { level: true, createdAt: true, user: { select: { id: true, email: true, name: true } } } } },
   });
   if (!w) throw new AppError("NOT_FOUND", { message: `There is no workflow ${workflowId}.` });
-  return w;
+  return { ...w, yours };
 }
 
 export function setVisibility(deps: ServiceDeps, actor: Actor, meta: RequestMeta, input: z.input<typeof SetVisibilityInputSchema>) {

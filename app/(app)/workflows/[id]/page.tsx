@@ -1,16 +1,17 @@
 import type { Metadata } from "next";
 import { Designer } from "../../../../components/designer/designer";
-import { can } from "../../../../lib/policy";
+import type { Permission } from "../../../../lib/policy";
 import { api, loadOr404, requirePermission } from "../../../_server/petrel";
 
 export const metadata: Metadata = { title: "Designer" };
 
 export default async function WorkflowDesignerPage({ params }: { params: Promise<{ id: string }> }) {
-  const viewer = await requirePermission("workflow.read");
+  await requirePermission("workflow.read");
   const { id } = await params;
   const caller = await api();
   const workflow = await loadOr404(id, (workflowId) => caller.workflow.get({ workflowId }));
-  const plugins = await caller.workflow.plugins();
+  const [plugins, sharing] = await Promise.all([caller.workflow.plugins(), caller.workflow.sharing({ workflowId: workflow.id })]);
+  const may = (p: Permission) => sharing.yours.includes(p);
   return (
     <Designer
       key={workflow.id}
@@ -18,9 +19,10 @@ export default async function WorkflowDesignerPage({ params }: { params: Promise
         workflowId: workflow.id,
         name: workflow.name,
         revision: workflow.revision,
-        readOnly: !can(viewer.role, "workflow.write"),
-        mayPublish: can(viewer.role, "workflow.publish"),
-        mayForce: can(viewer.role, "workflow.publish.force"),
+        readOnly: !may("workflow.write"),
+        mayPublish: may("workflow.publish"),
+        mayForce: may("workflow.publish.force"),
+        mayShare: may("workflow.share"),
       }}
       graph={workflow.graph}
       plugins={plugins}

@@ -7,7 +7,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Config } from "../../config";
+import { AppError } from "../../lib/errors";
+import type { Config } from "../config";
+import type { PrismaClient } from "../db/database";
 
 const KEY_FILE = "secret.key";
 
@@ -50,4 +52,17 @@ export function openSecret(key: Buffer, name: string, sealed: string): string {
   decipher.setAAD(Buffer.from(name, "utf8"));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+}
+
+/** Decrypted values of `names`; a name with no secret is an error naming it. */
+export async function revealSecrets(prisma: PrismaClient, config: Pick<Config, "secretKey" | "dataDir">, names: Iterable<string>): Promise<Map<string, string>> {
+  const wanted = [...names];
+  const out = new Map<string, string>();
+  if (!wanted.length) return out;
+  const rows = await prisma.secret.findMany({ where: { name: { in: wanted } }, select: { name: true, ciphertext: true } });
+  const key = loadSecretKey(config);
+  for (const r of rows) out.set(r.name, openSecret(key, r.name, r.ciphertext));
+  const missing = wanted.filter((n) => !out.has(n));
+  if (missing.length) throw new AppError("NOT_FOUND", { message: `No secret is named ${missing.join(", ")}.` });
+  return out;
 }

@@ -5,9 +5,6 @@ CREATE TYPE "WorkflowVisibility" AS ENUM ('organization', 'restricted');
 CREATE TYPE "GrantLevel" AS ENUM ('owner', 'editor', 'runner', 'viewer');
 
 -- DropIndex
-DROP INDEX "audit_log_action_at_idx";
-
--- DropIndex
 DROP INDEX "audit_log_actor_id_at_idx";
 
 -- DropIndex
@@ -77,6 +74,9 @@ CREATE INDEX "audit_log_action_id_idx" ON "audit_log"("action", "id");
 
 -- CreateIndex
 CREATE INDEX "audit_log_actor_id_id_idx" ON "audit_log"("actor_id", "id");
+
+-- CreateIndex
+CREATE INDEX "audit_log_actor_label_id_idx" ON "audit_log"("actor_label", "id");
 
 -- CreateIndex
 CREATE INDEX "audit_log_target_type_target_id_id_idx" ON "audit_log"("target_type", "target_id", "id");
