@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   "audit.read": "Read and export the audit log",
   "system.read": "Read server status",
   "workflow.share": "Change a workflow's visibility and who holds grants on it",
+  "workflow.delete": "Delete a workflow (it is archived: its runs and history stay)",
   "token.manage": "Create, list and revoke one's own API tokens",
   "secret.read": "List secrets by name (never their values)",
   "secret.manage": "Create, replace and delete secrets",
@@ -67,6 +68,7 @@ export const WORKFLOW_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>
   "workflow.publish",
   "workflow.publish.force",
   "workflow.share",
+  "workflow.delete",
   "run.read",
   "run.operate",
 ]);
@@ -77,7 +79,7 @@ const GRANT_EDITOR: readonly Permission[] = [...GRANT_RUNNER, "workflow.write", 
 
 /** Grant -> what it allows on its workflow, whatever the holder's role. */
 export const GRANT_POLICY: Readonly<Record<Grant, ReadonlySet<Permission>>> = {
-  owner: new Set([...GRANT_EDITOR, "workflow.share"]),
+  owner: new Set([...GRANT_EDITOR, "workflow.share", "workflow.delete"]),
   editor: new Set(GRANT_EDITOR),
   runner: new Set(GRANT_RUNNER),
   viewer: new Set(GRANT_VIEWER),

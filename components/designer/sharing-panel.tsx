@@ -1,6 +1,7 @@
 "use client";
 /** Who may see and use this workflow: visibility and per-person grants (owners and admins change them). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { GRANTS, type Grant } from "../../lib/policy";
 import { useTRPC } from "../trpc/client";
@@ -15,6 +16,8 @@ export function SharingPanel({ workflowId, mayShare }: { workflowId: string; may
   const [email, setEmail] = useState("");
   const [grant, setGrantLevel] = useState<Grant>("runner");
   const [error, setError] = useState<string | null>(null);
+  const router = useRouter();
+  const remove = useMutation(trpc.workflow.delete.mutationOptions());
   const onError = (e: { message: string }) => setError(e.message);
   const w = sharing.data;
   return (
@@ -70,6 +73,20 @@ export function SharingPanel({ workflowId, mayShare }: { workflowId: string; may
           )}
           {error && <p className="error-text">{error}</p>}
           <p className="muted">You may: {w.yours.join(", ") || "nothing here"}.</p>
+          {w.yours.includes("workflow.delete") && (
+            <button
+              type="button"
+              className="button small danger"
+              disabled={remove.isPending}
+              onClick={() => {
+                if (!window.confirm("Delete this workflow? It leaves every list and starts no new runs; its versions, runs and history stay.")) return;
+                remove.mutate({ workflowId }, { onSuccess: () => router.push("/workflows"), onError });
+              }}
+              data-testid="delete-workflow"
+            >
+              Delete workflow
+            </button>
+          )}
         </>
       )}
     </aside>

@@ -101,6 +101,9 @@ describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
     await once("secret.create", () => admin.secret.set({ name: "API_KEY", value: "s3cr3t-value" }));
     await once("secret.update", () => admin.secret.set({ name: "API_KEY", value: "another-value" }));
     await once("secret.delete", () => admin.secret.delete({ name: "API_KEY" }));
+    await once("workflow.delete", () => admin.workflow.delete({ workflowId: unsound.id, reason: "no longer used" }));
+    expect((await admin.workflow.list()).map((x) => x.id)).not.toContain(unsound.id);
+    await expect(admin.run.start({ workflowId: unsound.id })).rejects.toThrow(/was deleted; it starts no new runs/);
     // No secret value reaches the log.
     const rows = await t.deps.prisma.auditLog.findMany({ where: { targetType: "secret" } });
     expect(JSON.stringify(rows, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))).not.toMatch(/s3cr3t-value|another-value/);

@@ -44,6 +44,7 @@ const PROBES: Record<string, Probe> = {
   "workflow.rename": { permission: "workflow.write", on: "workflow", input: (i) => ({ workflowId: i.workflowId, name: "" }) },
   "workflow.restore": { permission: "workflow.write", on: "workflow", input: (i) => ({ workflowId: i.workflowId, version: 0, revision: 0 }) },
   "workflow.publish": { permission: "workflow.publish", on: "workflow", input: (i) => ({ workflowId: i.workflowId, revision: -1 }) },
+  "workflow.delete": { permission: "workflow.delete", on: "workflow", input: (i) => ({ workflowId: i.workflowId, reason: 5 }) },
   "workflow.setVisibility": { permission: "workflow.share", on: "workflow", input: (i) => ({ workflowId: i.workflowId, visibility: bad }) },
   "workflow.setGrant": { permission: "workflow.share", on: "workflow", input: (i) => ({ workflowId: i.workflowId, email: bad, grant: null }) },
   "run.start": { permission: "run.operate", on: "workflow", input: (i) => ({ workflowId: i.workflowId, version: -1 }) },

@@ -2,13 +2,14 @@ import { createWorkflow, CreateWorkflowInputSchema } from "../../services/workfl
 import { getVersion, getWorkflow, GetWorkflowInputSchema, listPlugins, renameWorkflow, RenameWorkflowInputSchema, restoreVersion, RestoreVersionInputSchema, saveDraft, SaveDraftInputSchema, VersionInputSchema } from "../../services/workflows/drafts";
 import { listWorkflows } from "../../services/workflows/list-workflows";
 import { publishWorkflow, PublishWorkflowInputSchema } from "../../services/workflows/publish-workflow";
-import { AccessInputSchema, setGrant, SetGrantInputSchema, setVisibility, SetVisibilityInputSchema, workflowSharing } from "../../services/workflows/share-workflow";
+import { AccessInputSchema, deleteWorkflow, DeleteWorkflowInputSchema, setGrant, SetGrantInputSchema, setVisibility, SetVisibilityInputSchema, workflowSharing } from "../../services/workflows/share-workflow";
 import { authorized, router } from "../trpc";
 
 export const workflowRouter = router({
   /** Owner, visibility and grants. */
   sharing: authorized("workflow.read", "workflow").input(AccessInputSchema).query(({ ctx, input }) => workflowSharing(ctx.deps, input, ctx.principal)),
   setVisibility: authorized("workflow.share", "workflow").input(SetVisibilityInputSchema).mutation(({ ctx, input }) => setVisibility(ctx.deps, ctx.actor, ctx.meta, input)),
+  delete: authorized("workflow.delete", "workflow").input(DeleteWorkflowInputSchema).mutation(({ ctx, input }) => deleteWorkflow(ctx.deps, ctx.actor, ctx.meta, input)),
   setGrant: authorized("workflow.share", "workflow").input(SetGrantInputSchema).mutation(({ ctx, input }) => setGrant(ctx.deps, ctx.actor, ctx.meta, input)),
   list: authorized("workflow.read", "list").query(({ ctx }) => listWorkflows(ctx.deps, ctx.principal)),
   get: authorized("workflow.read", "workflow").input(GetWorkflowInputSchema).query(({ ctx, input }) => getWorkflow(ctx.deps, input)),

@@ -45,8 +45,9 @@ export async function startRun(deps: ServiceDeps, actor: Actor, meta: RequestMet
   const version = await deps.prisma.workflowVersion.findFirst({
     where: { workflowId: args.workflowId, ...(args.version ? { version: args.version } : {}) },
     orderBy: { version: "desc" },
-    select: { id: true, version: true },
+    select: { id: true, version: true, workflow: { select: { status: true } } },
   });
+  if (version?.workflow.status === "archived") throw new AppError("CONFLICT", { message: `Workflow ${args.workflowId} was deleted; it starts no new runs.` });
   if (!version) {
     throw new AppError("NOT_FOUND", { message: args.version ? `Workflow ${args.workflowId} has no version ${args.version}.` : `Workflow ${args.workflowId} has no published version; publish it first.` });
   }

@@ -17,7 +17,7 @@ export type WorkflowSummary = {
 /** Workflows (those `principal` may see, when given), most recently changed first. */
 export async function listWorkflows(deps: ServiceDeps, principal?: Principal): Promise<WorkflowSummary[]> {
   const rows = await deps.prisma.workflow.findMany({
-    where: principal ? usableWorkflows(principal, "workflow.read") : {},
+    where: { AND: [{ status: { not: "archived" } }, principal ? usableWorkflows(principal, "workflow.read") : {}] },
     orderBy: { updatedAt: "desc" },
     include: { owner: { select: { id: true, name: true, email: true } } },
   });

@@ -65,3 +65,21 @@ export function setGrant(deps: ServiceDeps, actor: Actor, meta: RequestMeta, inp
     return { email: user.email, grant: a.grant };
   });
 }
+
+export const DeleteWorkflowInputSchema = z.object({ workflowId: WorkflowId, reason: z.string().trim().max(500).default("") });
+
+/**
+ * Deletes a workflow for its users: it is archived — gone from lists, no new runs — while its
+ * versions, runs and history stay for the record. Audited as `workflow.delete`.
+ */
+export function deleteWorkflow(deps: ServiceDeps, actor: Actor, meta: RequestMeta, input: z.input<typeof DeleteWorkflowInputSchema>) {
+  const a = DeleteWorkflowInputSchema.parse(input);
+  const now = deps.now();
+  return deps.prisma.$transaction(async (tx) => {
+    const w = await tx.workflow.findUnique({ where: { id: a.workflowId }, select: { id: true, name: true, status: true } });
+    if (!w || w.status === "archived") throw new AppError("NOT_FOUND", { message: `There is no workflow ${a.workflowId}.` });
+    await tx.workflow.update({ where: { id: w.id }, data: { status: "archived" } });
+    await recordAudit(tx, actor, meta, { action: "workflow.delete", targetType: "workflow", targetId: w.id, before: { name: w.name, status: w.status }, after: { status: "archived", reason: a.reason } }, now);
+    return { deleted: w.id };
+  });
+}
