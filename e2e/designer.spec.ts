@@ -49,6 +49,8 @@ async function saved(page: Page): Promise<void> {
 }
 
 test("[designer] build a sound workflow by drag and drop, break it, replay the counterexample, undo, publish, reload", async ({ page }) => {
+  // The longest scenario (two people, dozens of drags, a replay, reloads): it takes about 30 s on 2 cores.
+  test.setTimeout(90_000);
   await signIn(page, E2E_ADMIN);
   const url = await newWorkflow(page, "Parallel review");
   // A new workflow starts as start -> end; clear the canvas first.
