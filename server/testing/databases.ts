@@ -4,6 +4,9 @@
  * name and are dropped afterwards. An unreachable PostgreSQL fails the test; nothing is skipped.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { parseConfig, type Config } from "../config";
 import { openDatabase, type Database } from "../db/database";
@@ -70,13 +73,16 @@ export type TestDatabase = {
 
 export async function openTestDatabase(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestDatabase> {
   const clock = new FakeClock();
+  // A data folder of its own (the secrets key file lives there), removed on close.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "petrel-test-"));
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (kind === "pglite") {
-    const config = testConfig(env);
+    const config = testConfig({ PETREL_DATA_DIR: dataDir, ...env });
     const db = await openDatabase({ kind: "pglite-memory" });
-    return { kind, db, clock, deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins({ httpAllow: LOOPBACK }) }, close: () => db.close() };
+    return { kind, db, clock, deps: { prisma: db.prisma, config, log: createLogger("silent"), now: clock.now, plugins: builtinPlugins({ httpAllow: LOOPBACK }) }, close: async () => (await db.close(), removeDataDir()) };
   }
   const created = await createPostgresDatabase();
-  const config = testConfig({ ...env, DATABASE_URL: created.url });
+  const config = testConfig({ PETREL_DATA_DIR: dataDir, ...env, DATABASE_URL: created.url });
   const db = await openDatabase({ kind: "postgres", url: created.url });
   return {
     kind,
@@ -87,6 +93,7 @@ export async function openTestDatabase(kind: DatabaseKind, env: Record<string, s
     async close() {
       await db.close();
       await created.drop();
+      removeDataDir();
     },
   };
 }
