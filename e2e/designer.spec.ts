@@ -109,10 +109,12 @@ test("[designer] build a sound workflow by drag and drop, break it, replay the c
   await connect(page, "exclusive_merge_1", "end_1");
   await expect(status(page)).toHaveAttribute("data-status", "unsound");
   await expect(page.getByTestId("problem-badge").first()).toBeVisible();
-  await expect(page.getByTestId("finding").first()).toBeVisible();
+  // Wait for the verdict on the final graph (one with an unconnected merge is unsound too, for another reason).
+  const unsafe = page.locator('[data-testid="finding"][data-code="UNSAFE"]').first();
+  await expect(unsafe).toBeVisible();
 
   // Open the replay from the finding and step through it.
-  await page.getByTestId("finding-replay").first().click();
+  await unsafe.getByTestId("finding-replay").click();
   const position = page.getByTestId("replay-position");
   await expect(position).toContainText("Step 0 of");
   const total = Number((await position.textContent())!.match(/of (\d+)/)![1]);
