@@ -7,6 +7,8 @@
  * - 200 WebSocket clients in Node (tRPC's own client) watching 50 runs while they execute:
  *   delivery latency p50/p95 and the server process's resident memory before and during.
  * The server and the browser share this machine's clock, so commit and paint times compare.
+ * BENCH_PROFILE=1 writes a CPU profile of the page to /tmp/live.cpuprofile; BENCH_TRACE=FILE a
+ * Chromium trace of the paced run (for where the frames' time goes).
  * Needs the web app built (`npm run build`, or `npm start` once).
  */
 import { spawnSync } from "node:child_process";
@@ -96,6 +98,7 @@ async function commitToPaint(url: string, api: TrpcHttp, stepMs: number): Promis
     await page.goto(`${url}/runs/${runId}`);
     await page.locator('[data-testid="run-node"][data-node-id="go"][data-state="waiting"]').waitFor();
     await page.evaluate(() => ((window as unknown as { __paint: number[] }).__paint = []));
+    if (process.env.BENCH_TRACE && stepMs) await browser.startTracing(page, { path: process.env.BENCH_TRACE, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "gpu", "viz"] });
     const cdp = process.env.BENCH_PROFILE ? await context.newCDPSession(page) : null;
     if (cdp) await cdp.send("Profiler.enable").then(() => cdp.send("Profiler.start"));
     const signalled = await api.mutate("run.signal", { runId, name: "go", payload: {} });
@@ -103,6 +106,7 @@ async function commitToPaint(url: string, api: TrpcHttp, stepMs: number): Promis
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === "completed", undefined, { timeout: 300_000 });
     await page.waitForTimeout(200);
     if (cdp) (await import("node:fs")).writeFileSync("/tmp/live.cpuprofile", JSON.stringify((await cdp.send("Profiler.stop")).profile));
+    if (process.env.BENCH_TRACE && stepMs) await browser.stopTracing();
     return (await page.evaluate(() => (window as unknown as { __paint: number[] }).__paint)) as number[];
   } finally {
     await browser.close();

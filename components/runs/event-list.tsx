@@ -1,10 +1,10 @@
 "use client";
 /** The run's full history, virtualised (thousands of events stay fast); newest first. */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useRef } from "react";
+import { memo, useRef } from "react";
 import type { RunEventRecord } from "../../lib/runs/run-view";
 
-export function EventList({ events }: { events: RunEventRecord[] }) {
+export const EventList = memo(function EventList({ events }: { events: RunEventRecord[] }) {
   const parent = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({ count: events.length, getScrollElement: () => parent.current, estimateSize: () => 26, overscan: 12 });
   return (
@@ -24,4 +24,4 @@ export function EventList({ events }: { events: RunEventRecord[] }) {
       </div>
     </div>
   );
-}
+});

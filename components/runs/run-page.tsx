@@ -12,7 +12,7 @@ import "../designer/designer.css";
 import "./runs.css";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { startTransition, useEffect, useMemo, useRef, useState } from "react";
 import { compileWorkflow } from "../../lib/petri/compile";
 import { applyRunEvent, emptyRunView, nodeStates, type RunEventRecord, type RunView } from "../../lib/runs/run-view";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
@@ -157,7 +157,8 @@ function useThrottled<T>(value: T, ms: number): T {
     const wait = Math.max(0, last.current + ms - Date.now());
     const timer = setTimeout(() => {
       last.current = Date.now();
-      setShown(value);
+      // A transition: React may pause this (heavier) render to let the canvas draw the next frame.
+      startTransition(() => setShown(value));
     }, wait);
     return () => clearTimeout(timer);
   }, [value, ms]);

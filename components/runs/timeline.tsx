@@ -37,7 +37,8 @@ const Label = memo(function Label({ node, index, selected, onSelect }: { node: W
   );
 });
 
-export function Timeline({ graph, view, selected, onSelect }: { graph: WorkflowGraph; view: RunView; selected: string | null; onSelect(id: string): void }) {
+/** Redrawn only when its (throttled) inputs change, not on every frame of the page. */
+export const Timeline = memo(function Timeline({ graph, view, selected, onSelect }: { graph: WorkflowGraph; view: RunView; selected: string | null; onSelect(id: string): void }) {
   const axisRef = useRef<SVGGElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
@@ -83,4 +84,4 @@ export function Timeline({ graph, view, selected, onSelect }: { graph: WorkflowG
       </svg>
     </div>
   );
-}
+});
