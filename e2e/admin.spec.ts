@@ -56,11 +56,24 @@ test("[admin] filter the audit log to one workflow's publishes, open a diff, ver
   for (const line of lines.slice(1)) expect(line).toContain(`,workflow.publish,workflow,${nightly.id},`);
 });
 
-test("[admin] an editor cannot open the audit log", async ({ page }) => {
+test("[admin] an editor cannot open the audit log, but makes an API token under Settings", async ({ page }) => {
   await signIn(page, E2E_EDITOR);
   await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
   const response = await page.goto("/admin/audit");
   expect(response?.status()).toBe(403);
   const exported = await page.context().request.get("/api/audit/export?format=csv");
   expect(exported.status()).toBe(403);
+
+  await page.goto("/workflows");
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/admin\/tokens$/);
+  await expect(page.getByTestId("admin-tab-audit-log")).toHaveCount(0);
+  await page.getByTestId("token-name").fill("CI pipeline");
+  await page.getByTestId("token-create").click();
+  const token = (await page.getByTestId("token-value").textContent()) ?? "";
+  expect(token).toMatch(/^ptk_[A-Za-z0-9_-]{43}$/);
+  await expect(page.getByTestId("token-row")).toHaveCount(1);
+  // The token works for a program, within its scope (run.read by default).
+  const program = await page.context().request.get("/api/trpc/run.list?input=" + encodeURIComponent(JSON.stringify({ json: {} })), { headers: { authorization: `Bearer ${token}`, cookie: "" } });
+  expect(program.status()).toBe(200);
 });

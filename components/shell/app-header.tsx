@@ -12,6 +12,8 @@ export function AppHeader({ user }: { user: { name: string; email: string; role:
     { href: "/monitor", label: "Monitor" },
   ];
   if (can(user.role, "admin.access")) items.push({ href: "/admin", label: "Admin" });
+  // Everyone else still has their API tokens (and, for editors, the secrets' names) under /admin.
+  else if (can(user.role, "token.manage")) items.push({ href: "/admin/tokens", label: "Settings" });
   return (
     <header className="app-header">
       <Link href="/workflows" className="brand" aria-label="Petrel home">
