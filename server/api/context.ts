@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sessionPrincipal } from "./caller";
 import type { IncomingMessage } from "node:http";
 import { resolveSession } from "../services/auth/resolve-session";
 import { resolveApiToken } from "../services/tokens/api-tokens";
@@ -39,5 +40,5 @@ export async function createContext(deps: ServiceDeps, req: IncomingMessage): Pr
     return { ...base, session: null, principal: identity.principal, tokenActor: identity.actor };
   }
   const session = await resolveSession(deps, readSessionCookie(req.headers.cookie));
-  return { ...base, session, principal: session ? { userId: session.user.id, role: session.user.role } : null };
+  return { ...base, session, principal: sessionPrincipal(session) };
 }

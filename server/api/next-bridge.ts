@@ -3,6 +3,7 @@
  * Petrel's own process, and this module hands it a tRPC caller factory on a process-global.
  * app/_server/petrel.ts reads it with a type-only import of this file.
  */
+import { sessionPrincipal } from "./caller";
 import type { IncomingMessage } from "node:http";
 import { randomUUID } from "node:crypto";
 import { resolveSession } from "../services/auth/resolve-session";
@@ -32,7 +33,7 @@ export function installNextBridge(deps: ServiceDeps): void {
       const ctx: Context = {
         deps,
         session,
-        principal: session ? { userId: session.user.id, role: session.user.role } : null,
+        principal: sessionPrincipal(session),
         meta: { requestId: request.requestId ?? randomUUID(), ip: request.ip, userAgent: request.userAgent },
         responseHeaders: new Headers(),
         secureCookies: false,

@@ -2,6 +2,7 @@
  * Petrel's REST routes (downloads that a tRPC answer does not suit). Each route declares its
  * access rule like a procedure does, and is authorised by the same `authorize`.
  */
+import { callerActor } from "./caller";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isAppError } from "../../lib/errors";
 import { AuditFilterSchema, auditRows, CSV_HEADER, csvLine, jsonLine } from "../services/audit-log/read-audit";
@@ -36,8 +37,7 @@ export const REST_ROUTES: RestRoute[] = [
       const parsed = AuditFilterSchema.strict().safeParse(raw);
       if (!parsed.success) return sendError(res, 400, "INVALID_INPUT", `Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(query)"} ${i.message}`).join("; ")}`);
       // Exports are themselves recorded.
-      const actor = ctx.tokenActor ?? { type: "user" as const, userId: ctx.session!.user.id, email: ctx.session!.user.email, role: ctx.session!.user.role };
-      await deps.prisma.$transaction((tx) => recordAudit(tx, actor, ctx.meta, { action: "audit.export", targetType: "audit", after: { format, filter: parsed.data } }, deps.now()));
+      await deps.prisma.$transaction((tx) => recordAudit(tx, callerActor(ctx), ctx.meta, { action: "audit.export", targetType: "audit", after: { format, filter: parsed.data } }, deps.now()));
       const stamp = deps.now().toISOString().replace(/[:.]/g, "-");
       res.writeHead(200, {
         "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",

@@ -4,6 +4,7 @@
  * the few that need none); a procedure without a declaration is refused at run time, and a
  * test walks the router to make sure none exists.
  */
+import { callerActor } from "./caller";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -105,13 +106,7 @@ export const publicProcedure = base;
 export const protectedProcedure = base.use(({ ctx, next }) => {
   const principal = ctx.principal;
   if (!principal) throw toTRPCError(new AppError("UNAUTHENTICATED", { message: ctx.authProblem ?? "Sign in to continue." }));
-  const actor: Actor & { type: "user" } = ctx.tokenActor ?? {
-    type: "user",
-    userId: ctx.session!.user.id,
-    email: ctx.session!.user.email,
-    role: ctx.session!.user.role,
-    sessionId: ctx.session!.sessionId,
-  };
+  const actor = callerActor(ctx);
   return next({ ctx: { ...ctx, principal, actor } });
 });
 
