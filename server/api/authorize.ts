@@ -6,7 +6,7 @@
  */
 import { AppError } from "../../lib/errors";
 import { can, decide, WORKFLOW_PERMISSIONS, type Permission, type Principal, type WorkflowAccess } from "../../lib/policy";
-import { holdsAnyGrant, workflowAccess, workflowOfRun } from "../services/access/workflow-access";
+import { holdsAnyGrant, runAccess, workflowAccess } from "../services/access/workflow-access";
 import type { ServiceDeps } from "../services/deps";
 
 /**
@@ -31,8 +31,7 @@ export async function authorize(
   if (rule.on === "workflow" || rule.on === "run") {
     const raw = (await input()) as Record<string, unknown> | undefined;
     const id = rule.on === "workflow" ? raw?.workflowId : raw?.runId;
-    const workflowId = rule.on === "workflow" ? id : await workflowOfRun(ctx.deps.prisma, id);
-    target = await workflowAccess(ctx.deps.prisma, principal.userId, workflowId);
+    target = rule.on === "workflow" ? await workflowAccess(ctx.deps.prisma, principal.userId, id) : await runAccess(ctx.deps.prisma, principal.userId, id);
     if (typeof id === "string") named = { kind: rule.on, id: id.slice(0, 64) };
   }
   const anyGrant = !target && WORKFLOW_PERMISSIONS.has(permission) && !can(principal.role, permission) && (await holdsAnyGrant(ctx.deps.prisma, principal, permission));

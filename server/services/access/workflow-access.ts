@@ -10,15 +10,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The workflow as the policy sees it for `userId`; null when there is none (or the id is malformed). */
 export async function workflowAccess(prisma: PrismaClient, userId: string, workflowId: unknown): Promise<WorkflowAccess | null> {
   if (typeof workflowId !== "string" || !UUID.test(workflowId)) return null;
-  const w = await prisma.workflow.findUnique({ where: { id: workflowId }, select: { id: true, ownerId: true, visibility: true, grants: { where: { userId }, select: { level: true } } } });
-  if (!w) return null;
-  return { workflowId: w.id, ownerId: w.ownerId, visibility: w.visibility, grant: (w.grants[0]?.level as Grant | undefined) ?? null };
+  return toAccess(await prisma.workflow.findUnique({ where: { id: workflowId }, select: accessFields(userId) }));
 }
 
-/** The workflow a run belongs to; null when there is no such run. */
-export async function workflowOfRun(prisma: PrismaClient, runId: unknown): Promise<string | null> {
+/** What the policy reads of a workflow, with `userId`'s grant. */
+const accessFields = (userId: string) => ({ id: true, ownerId: true, visibility: true, grants: { where: { userId }, select: { level: true } } }) as const;
+
+function toAccess(w: { id: string; ownerId: string; visibility: WorkflowAccess["visibility"]; grants: Array<{ level: string }> } | null | undefined): WorkflowAccess | null {
+  return w ? { workflowId: w.id, ownerId: w.ownerId, visibility: w.visibility, grant: (w.grants[0]?.level as Grant | undefined) ?? null } : null;
+}
+
+/** The workflow of a run, as the policy sees it for `userId` (one query); null when there is no such run. */
+export async function runAccess(prisma: PrismaClient, userId: string, runId: unknown): Promise<WorkflowAccess | null> {
   if (typeof runId !== "string" || !UUID.test(runId)) return null;
-  return (await prisma.run.findUnique({ where: { id: runId }, select: { workflowId: true } }))?.workflowId ?? null;
+  const r = await prisma.run.findUnique({
+    where: { id: runId },
+    select: { version: { select: { workflow: { select: accessFields(userId) } } } },
+  });
+  return toAccess(r?.version.workflow);
 }
 
 /** Grants that give `permission`. */
