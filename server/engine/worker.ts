@@ -29,6 +29,14 @@ import { fillSecrets, redactSecrets, secretNames } from "../../lib/secrets";
 import { revealSecrets } from "./secret-box";
 import type { Logger } from "../observability/logger";
 
+/** Secret names per step configuration: configs come from the cached versions, so each is walked once. */
+const namesByConfig = new WeakMap<object, Set<string>>();
+function secretNamesOf(config: Record<string, unknown>): Set<string> {
+  let names = namesByConfig.get(config);
+  if (!names) namesByConfig.set(config, (names = secretNames(config)));
+  return names;
+}
+
 /** A logger for a plugin that holds secrets: every value logged has them redacted. */
 function redactingLogger(log: Logger, secrets: Map<string, string>): Logger {
   return new Proxy(log, {
@@ -220,7 +228,7 @@ export class Worker {
     const plugin = this.deps.plugins.get(type);
     if (!plugin) throw new PluginFailure("UnknownPlugin", `No node-type plugin "${type}" is installed.`, { nonRetryable: true });
     // {{secrets.NAME}} in the configuration: filled in now, and redacted from all that comes back.
-    const names = secretNames(rawConfig);
+    const names = secretNamesOf(rawConfig);
     let secrets = new Map<string, string>();
     if (names.size) {
       try {
