@@ -13,10 +13,21 @@ import type { PrismaClient } from "../db/database";
 
 const KEY_FILE = "secret.key";
 
+/** Keys read from key files, per data folder (a step that uses secrets does not read the file each time). */
+const keyFiles = new Map<string, Buffer>();
+
 /** The key: from the configuration, or the data folder's key file (created 0600 when missing). */
 export function loadSecretKey(config: Pick<Config, "secretKey" | "dataDir">): Buffer {
   if (config.secretKey) return config.secretKey;
-  const file = path.join(config.dataDir, KEY_FILE);
+  const known = keyFiles.get(config.dataDir);
+  if (known) return known;
+  const key = readOrCreateKeyFile(config.dataDir);
+  keyFiles.set(config.dataDir, key);
+  return key;
+}
+
+function readOrCreateKeyFile(dataDir: string): Buffer {
+  const file = path.join(dataDir, KEY_FILE);
   try {
     const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
     if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
@@ -25,14 +36,14 @@ export function loadSecretKey(config: Pick<Config, "secretKey" | "dataDir">): Bu
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
   try {
     writeFileSync(file, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
     return key;
   } catch (error) {
     // Another process made it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return loadSecretKey(config);
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readOrCreateKeyFile(dataDir);
     throw error;
   }
 }
