@@ -7,7 +7,8 @@
  *   PostgreSQL with 1 and 3 worker processes;
  * - start-to-completion latency of a 1-step run, p50 and p99 (embedded and PostgreSQL).
  * Sizes: BENCH_JOBS (default 3000) tasks per claim measurement, BENCH_RUNS (default 300) runs.
- * BENCH_PROF=1 writes CPU profiles of the worker processes to /tmp/cpuprof.
+ * BENCH_PROF=1 writes CPU profiles of the worker processes to /tmp/cpuprof. BENCH_ENGINE_ONLY=claims,
+ * runs or latency measures only that part.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -188,6 +189,13 @@ async function latency(kind: "pglite" | "postgresql"): Promise<{ p50: number; p9
 }
 
 export async function engine(): Promise<void> {
+  const only = process.env.BENCH_ENGINE_ONLY;
+  if (!only || only === "claims") await claims();
+  if (!only || only === "runs") await runs();
+  if (!only || only === "latency") await latencies();
+}
+
+async function claims(): Promise<void> {
   for (const batched of [false, true]) {
     const mode = batched ? "batched" : "unbatched";
     const pg = await createPostgresDatabase();
@@ -198,6 +206,9 @@ export async function engine(): Promise<void> {
     say(`petrel ${mode}: ${round(petrel)} tasks/s over ${JOBS} tasks (each also writes history and moves tokens)`);
     report({ bench: "engine", metric: `task_claims_per_s_pg_${mode}`, value: round(petrel), unit: "tasks/s", better: "higher", goal: round(gw), baseline: { name: "graphile-worker", value: round(gw) }, ratio: Math.round((petrel / gw) * 1000) / 1000 });
   }
+}
+
+async function runs(): Promise<void> {
   const embedded = await runsPerSecond("pglite", 0);
   say(`10-step runs, embedded: ${round(embedded)} runs/s`);
   report({ bench: "engine", metric: "runs_per_s_10_steps_embedded", value: round(embedded), unit: "runs/s", better: "higher" });
@@ -206,6 +217,9 @@ export async function engine(): Promise<void> {
     say(`10-step runs, PostgreSQL, ${n} worker process(es): ${round(rps)} runs/s`);
     report({ bench: "engine", metric: `runs_per_s_10_steps_pg_${n}_workers`, value: round(rps), unit: "runs/s", better: "higher", goal: 220 });
   }
+}
+
+async function latencies(): Promise<void> {
   for (const kind of ["pglite", "postgresql"] as const) {
     const l = await latency(kind);
     say(`1-step run start-to-completion, ${kind}: p50 ${round(l.p50)} ms, p99 ${round(l.p99)} ms`);

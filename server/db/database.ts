@@ -135,7 +135,13 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
   // drops it, and the next query opens a new one (or fails and is reported where it was made).
   pool.on("error", () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  fastRunners.set(prisma, async <T>(name: string, text: string, values: unknown[]) => (await pool.query({ name, text, values })).rows as T[]);
+  // The engine's statements get connections of their own. Each of them reaches a handful of rows
+  // by key; with sequential and bitmap scans off, their plans stay index walks when the tables
+  // grow faster than autovacuum analyses them (a queue filled in a burst looks empty to the
+  // planner, which then hashes whole tables on every step).
+  const enginePool = new pg.Pool({ connectionString: url, max: 6, options: "-c enable_seqscan=off -c enable_bitmapscan=off" });
+  enginePool.on("error", () => undefined);
+  fastRunners.set(prisma, async <T>(name: string, text: string, values: unknown[]) => (await enginePool.query({ name, text, values })).rows as T[]);
   return {
     kind: "postgres",
     prisma,
@@ -169,6 +175,7 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
     async close() {
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
+      await enginePool.end().catch(() => undefined);
     },
   };
 }

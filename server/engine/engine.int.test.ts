@@ -2,9 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { wf } from "../../lib/petri/fixtures/build";
 import { DATABASE_KINDS } from "../testing/databases";
 import { engineFixture, META, type EngineFixture } from "../testing/engine";
-import { claimTasks, completeTask, completeTasks, queryRun, reapExpiredLeases, signalRun } from "./engine";
+import { claimTasks, completeAndClaim, completeTask, completeTasks, queryRun, reapExpiredLeases, signalRun } from "./engine";
 import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
 import { startRun } from "../services/runs/start-run";
+import { publishWorkflow } from "../services/workflows/publish-workflow";
+import { deleteWorkflow } from "../services/workflows/share-workflow";
+import { verifyAuditChain } from "../services/audit-log/read-audit";
 import { rejectsWithAppError } from "../testing/errors";
 
 const task = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
@@ -228,6 +231,64 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     expect(await completeTasks(f.deps, [{ taskId: a!.id, worker: "w2", attempt: a!.attempt, runId: lapsed, output: {}, snapshot: a!.snapshot }])).toEqual([false]);
     await f.drain();
     expect(await f.status(lapsed)).toBe("completed");
+  });
+
+  it("a completion starts the step it enabled at once and claims due work of other runs in the same statement", async () => {
+    const seq = wf("s:start a:task b:task e:end", "s>a a>b b>e", { config: { a: task("noop"), b: task("noop") } });
+    const runId = await f.start(seq);
+    const [a] = await claimTasks(f.deps, "w1", 1);
+    expect(a!.nodeId).toBe("a");
+    // Another run's first step waits in the queue.
+    const other = await f.start(wf("s:start x:task e:end", "s>x x>e", { config: { x: task("noop") } }));
+    const done = (c: typeof a) => ({ taskId: c!.id, worker: "w1", attempt: c!.attempt, runId: c!.runId, output: {}, snapshot: c!.snapshot });
+    const { results, claimed } = await completeAndClaim(f.deps, [done(a)], { worker: "w1", limit: 2 });
+    expect(results).toEqual([true]);
+    expect(claimed.map((c) => `${c.runId === runId ? "same" : c.runId === other ? "other" : "?"}:${c.nodeId}:${c.attempt}`).sort()).toEqual(["other:x:1", "same:b:1"]);
+    const b = claimed.find((c) => c.nodeId === "b")!;
+    const stored = await f.deps.prisma.task.findUniqueOrThrow({ where: { id: b.id } });
+    expect(stored).toMatchObject({ status: "leased", leaseOwner: "w1", attempt: 1 });
+    expect(stored.leaseExpiresAt!.getTime()).toBe(b.leaseExpiresAt.getTime());
+    const ofB = await f.deps.prisma.runEvent.findMany({ where: { runId, taskId: b.id }, orderBy: { seq: "asc" } });
+    expect(ofB.map((e) => e.type)).toEqual(["NodeScheduled", "TaskStarted"]);
+    expect(ofB[1]!.payload).toMatchObject({ worker: "w1", attempt: 1 });
+    // The started step carries its run as the write left it: its completion needs no read.
+    expect(b.snapshot!.last_seq).toBe((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).lastSeq);
+    const second = await completeAndClaim(f.deps, claimed.map(done), { worker: "w1", limit: 1 });
+    expect(second.results).toEqual([true, true]);
+    expect(second.claimed).toEqual([]);
+    expect([await f.status(runId), await f.status(other)]).toEqual(["completed", "completed"]);
+    await f.expectReplayable();
+    // Within its offer only: a completion that offers nothing starts nothing.
+    const third = await f.start(seq);
+    const [t1] = await claimTasks(f.deps, "w1", 1);
+    expect((await completeAndClaim(f.deps, [done(t1)], null)).claimed).toEqual([]);
+    expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId: third, nodeId: "b" } })).status).toBe("ready");
+  });
+
+  it("a start remembers its version and still starts the newest one and refuses a deleted workflow", async () => {
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
+    const { workflowId } = await f.publish(g);
+    const first = await startRun(f.deps, f.actor, META, { workflowId });
+    const second = await startRun(f.deps, f.actor, META, { workflowId }); // the one-statement path
+    expect([first.version, second.version]).toEqual([1, 1]);
+    const changed = structuredClone(g);
+    changed.nodes[1]!.label = "Step A, version 2";
+    expect((await publishWorkflow(f.deps, f.actor, META, { workflowId, graph: changed })).version).toBe(2);
+    const third = await startRun(f.deps, f.actor, META, { workflowId });
+    expect(third.version).toBe(2);
+    const pinned = await startRun(f.deps, f.actor, META, { workflowId, version: 1 });
+    expect((await startRun(f.deps, f.actor, META, { workflowId, version: 1 })).version).toBe(1);
+    expect(pinned.version).toBe(1);
+    const audits = await f.deps.prisma.auditLog.findMany({ where: { action: "run.start", targetId: { in: [first.runId, second.runId, third.runId] } } });
+    expect(audits).toHaveLength(3);
+    expect((await verifyAuditChain(f.deps.prisma)).ok).toBe(true);
+    await deleteWorkflow(f.deps, f.actor, META, { workflowId });
+    for (const version of [undefined, 1]) {
+      const e = await rejects(startRun(f.deps, f.actor, META, { workflowId, version }));
+      expect([e.code, e.message]).toEqual(["CONFLICT", `Workflow ${workflowId} was deleted; it starts no new runs.`]);
+    }
+    await f.drain();
+    await f.expectReplayable();
   });
 
   it("heartbeats extend the lease; a missed heartbeat lets it lapse", async () => {

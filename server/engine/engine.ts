@@ -171,6 +171,11 @@ class RunTx {
     return this.tasks.get(id);
   }
 
+  /** Tasks this transaction created and has not written yet. */
+  newTasks(): TaskRow[] {
+    return [...this.inserted].map((id) => this.tasks.get(id)!);
+  }
+
   addTask(t: TaskRow): void {
     this.tasks.set(t.id, t);
     this.inserted.add(t.id);
@@ -244,8 +249,9 @@ type FlushPart = {
  * events' sequence numbers), the events, new tasks and changed tasks, and the NOTIFYs (ready
  * work for workers; withdrawn work for the workers running it).
  */
-const FLUSH_SQL = `
-    WITH r AS (
+/** `gate`: a condition the new runs ($8) are inserted under (see startRunOneStatement). */
+const flushCtes = (gate = "true") => `
+    r AS (
       UPDATE runs SET last_seq = runs.last_seq + x.n, updated_at = $1::timestamptz, status = x.status::"RunStatus",
         marking = x.marking, variables = x.variables,
         completed_at = CASE WHEN x.terminal THEN $1::timestamptz WHEN x.reopened THEN NULL ELSE runs.completed_at END,
@@ -255,7 +261,7 @@ const FLUSH_SQL = `
         AND runs.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($2::jsonb) AS j))
       RETURNING runs.id, runs.last_seq, x.n
     ), nr AS (
-      INSERT INTO runs SELECT * FROM jsonb_populate_recordset(NULL::runs, $8::jsonb) RETURNING id, last_seq, last_seq AS n
+      INSERT INTO runs SELECT * FROM jsonb_populate_recordset(NULL::runs, $8::jsonb) WHERE ${gate} RETURNING id, last_seq, last_seq AS n
     ), w AS (
       SELECT * FROM r UNION ALL SELECT * FROM nr
     ), e AS (
@@ -271,16 +277,27 @@ const FLUSH_SQL = `
       FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
       WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
         AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
-    )
-    SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
+    )`;
+const FLUSH_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
       (CASE WHEN $6::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
       (SELECT count(pg_notify('petrel_runs', x)) FROM jsonb_array_elements_text($7::jsonb) AS x)::int AS runs_notified,
       (SELECT count(pg_notify('petrel_run_events', w.id::text)) FROM w)::int AS events_notified`;
+const FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FLUSH_COLUMNS}`;
 
-/** `run`: the hot path's statement runner, when the write is outside a transaction. */
-async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: FastQuery): Promise<Set<string>> {
+/** Tasks to claim in the same statement as a flush, for `worker`, leaving the runs in `skip` alone. */
+type ClaimWith = { worker: string; limit: number; skip: string[] };
+
+/** The hot path's flush, outside a transaction: writes the runs and, when asked, claims next work. */
+async function flushAndClaim(deps: EngineDeps, rts: RunTx[], now: Date, claim: ClaimWith | null): Promise<{ applied: Set<string>; claimed: ClaimedRow[] }> {
+  if (!claim || claim.limit <= 0) return { applied: await flushRuns(deps.prisma, rts, now, fastQuery(deps.prisma)), claimed: [] };
+  const params = flushParams(rts, now);
+  const [row] = await fastQuery(deps.prisma)<{ applied: string[]; claimed: ClaimedRow[] }>("petrel_flush_claim", FLUSH_CLAIM_SQL, [...params, claim.limit, claim.worker, JSON.stringify(claim.skip)]);
+  return { applied: new Set(row?.applied ?? []), claimed: row?.claimed ?? [] };
+}
+
+/** The flush statement's parameters: what the runs changed, drained from them. */
+function flushParams(rts: RunTx[], now: Date): unknown[] {
   const parts = rts.filter((rt) => rt.dirty).map((rt) => rt.drain());
-  if (!parts.length) return new Set();
   const runs = JSON.stringify(parts.flatMap((p) => (p.run ? [p.run] : [])));
   const created = JSON.stringify(parts.flatMap((p) => (p.created ? [p.created] : [])));
   const events = JSON.stringify(parts.flatMap((p) => p.events));
@@ -288,7 +305,13 @@ async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: F
   const updates = JSON.stringify(parts.flatMap((p) => p.updates));
   const notify = parts.some((p) => p.notifyTasks);
   const withdrawn = JSON.stringify(parts.flatMap((p) => (p.withdrewIn ? [p.withdrewIn] : [])));
-  const params = [now, runs, events, inserts, updates, notify, withdrawn, created];
+  return [now, runs, events, inserts, updates, notify, withdrawn, created];
+}
+
+/** `run`: the hot path's statement runner, when the write is outside a transaction. */
+async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: FastQuery): Promise<Set<string>> {
+  if (!rts.some((rt) => rt.dirty)) return new Set();
+  const params = flushParams(rts, now);
   const [row] = run ? await run<{ applied: string[] }>("petrel_flush", FLUSH_SQL, params) : await tx.$queryRawUnsafe<Array<{ applied: string[] }>>(FLUSH_SQL, ...params);
   return new Set(row?.applied ?? []);
 }
@@ -403,6 +426,52 @@ async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Prom
  * (the audit row) commits or rolls back together with it. The engine knows nothing more of it.
  */
 export type InTxHook = (tx: Tx, runId: string) => Promise<void>;
+
+/**
+ * A start written by ONE statement, outside any transaction: the run, its first events and tasks,
+ * and the caller's audit row ($11, audit_log columns). It applies only while the version is still
+ * the one the caller means ($9 workflow, not archived, with no version above $10): a caller that
+ * remembers the latest version checks that it still is, in the same statement that starts.
+ */
+const START_SQL = `WITH ${flushCtes(`EXISTS (SELECT 1 FROM workflows wf WHERE wf.id = $9::uuid AND wf.status <> 'archived')
+        AND NOT EXISTS (SELECT 1 FROM workflow_versions wv WHERE wv.workflow_id = $9::uuid AND wv.version > $10::int)`)}, audit AS (
+      INSERT INTO audit_log (at, actor_type, actor_id, actor_label, action, target_type, target_id, before, after, request_id, ip, user_agent)
+      SELECT a.at, a.actor_type, a.actor_id, a.actor_label, a.action, a.target_type, a.target_id, a.before, a.after, a.request_id, a.ip, a.user_agent
+      FROM jsonb_to_record($11::jsonb) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
+      WHERE EXISTS (SELECT 1 FROM nr)
+    )
+    SELECT ${FLUSH_COLUMNS}`;
+
+/** An audit row as audit_log's columns (snake_case), to be written with the change it describes. */
+export type AuditRow = Record<string, unknown> & { target_id?: string | null };
+
+/**
+ * Starts a run in one statement when it can (see START_SQL): the token game is played in memory
+ * first. A start that needs more than its own run (a sub-workflow or a waiting signal at once)
+ * returns "needs-transaction", one whose version is no longer the latest (`latest`) or whose
+ * workflow was deleted "stale"; nothing is written and the caller takes startRun instead.
+ */
+export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput & { workflowId: string; latest: number | null }, audit: (runId: string) => AuditRow): Promise<{ runId: string } | "stale" | "needs-transaction"> {
+  const v = await loadVersion(deps.prisma, args.versionId);
+  const tx = noDatabase();
+  const id = randomUUID();
+  const now = deps.now();
+  const marking = v.net.initial.slice();
+  const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: null, parentTaskId: null }, v, []);
+  rt.created = { id, workflow_id: v.workflowId, version_id: v.id, input: args.input, parent_run_id: null, parent_task_id: null, started_by: args.startedById ?? null, deadline: v.graph.runTimeoutMs ? new Date(now.getTime() + v.graph.runTimeoutMs).toISOString() : null, created_at: now.toISOString() };
+  heldBy(tx).set(id, rt);
+  rt.emit({ type: "RunStarted", input: args.input, marking, set: args.input });
+  try {
+    await advance(rt);
+  } catch (error) {
+    if (error instanceof NeedsLock) return "needs-transaction";
+    throw error;
+  }
+  if (rt.finishedChildren.length) return "needs-transaction";
+  const params = [...flushParams([rt], now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
+  const [row] = await fastQuery(deps.prisma)<{ applied: string[] }>("petrel_start", START_SQL, params);
+  return row?.applied.includes(id) ? { runId: id } : "stale";
+}
 
 /** Starts a run of a published version; returns its id. */
 export async function startRun(deps: EngineDeps, args: StartRunInput, hook?: InTxHook): Promise<string> {
@@ -758,26 +827,26 @@ export type ClaimedTask = {
 /** A run read by a claim or a completion: its row, sequence number and open tasks. */
 type RunSnapshot = RunJson & { last_seq: number; open: Array<Record<string, unknown>> };
 
-const CLAIM_SQL = `
-    WITH picked AS (
-      SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id
-      WHERE t.status = 'ready' AND t.run_at <= $1::timestamptz
-        AND (r.status = 'running' OR (t.kind = 'compensation' AND r.status IN ('failed', 'cancelled')))
-      ORDER BY t.priority DESC, t.run_at, t.id
-      LIMIT $2::int
-      FOR UPDATE OF t SKIP LOCKED
+/**
+ * The claim, as common table expressions to put in a statement: `due` is the time, `limit` how
+ * many tasks, `worker` the lease holder, `skip` runs whose tasks it must leave (those the same
+ * statement writes). Ends in `numbered`: one row per leased task with its run's new state.
+ */
+const claimCtes = (due: string, limit: string, worker: string, skip: string) => `
+    picked AS (
+      SELECT id FROM petrel_ready_tasks(${due}, ${limit}, ${skip}) AS id
     ), leased AS (
-      UPDATE tasks SET status = 'leased', lease_owner = $3::text, attempt = tasks.attempt + 1,
-        lease_expires_at = $1::timestamptz + tasks.lease_ms * interval '1 millisecond'
-      FROM picked WHERE tasks.id = picked.id
+      UPDATE tasks SET status = 'leased', lease_owner = ${worker}, attempt = tasks.attempt + 1,
+        lease_expires_at = ${due} + tasks.lease_ms * interval '1 millisecond'
+      WHERE tasks.id = ANY (ARRAY(SELECT id FROM picked))
       RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at
     ), counts AS (
       SELECT run_id, count(*)::int AS n FROM leased GROUP BY run_id
     ), before AS (
-      SELECT runs.id, runs.last_seq FROM runs JOIN counts ON counts.run_id = runs.id
+      SELECT runs.id, runs.last_seq FROM runs WHERE runs.id = ANY (ARRAY(SELECT run_id FROM counts))
     ), bumped AS (
-      UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = $1::timestamptz
-      FROM counts WHERE runs.id = counts.run_id
+      UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = ${due}
+      FROM counts WHERE runs.id = counts.run_id AND runs.id = ANY (ARRAY(SELECT run_id FROM counts))
       RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id, runs.status, runs.marking, runs.parent_run_id, runs.parent_task_id
     ), numbered AS (
       SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id,
@@ -786,25 +855,30 @@ const CLAIM_SQL = `
     ), appended AS (
       INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
       SELECT run_id, seq, 'TaskStarted', node_id, id, attempt,
-        jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', $3::text), $1::timestamptz
+        jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', ${worker}), ${due}
       FROM numbered
-    )
-    SELECT id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id, run_status, marking, parent_run_id, parent_task_id, run_seq,
+    )`;
+
+/** What a claim returns per task (from `numbered`): the lease, and the run's open tasks when consistent. */
+const CLAIMED_COLUMNS = `id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id, run_status, marking, parent_run_id, parent_task_id, run_seq,
       CASE WHEN consistent THEN COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
         WHERE t.run_id = numbered.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) END AS open,
-      pg_notify('petrel_run_events', run_id::text) IS NULL AS notified FROM numbered`;
+      pg_notify('petrel_run_events', run_id::text) IS NULL AS notified`;
+
+const CLAIM_SQL = `WITH ${claimCtes("$1::timestamptz", "$2::int", "$3::text", "'{}'::uuid[]")}
+    SELECT ${CLAIMED_COLUMNS} FROM numbered`;
 
 /**
- * Claims up to `limit` due tasks for `worker` in ONE statement: SKIP LOCKED lets many workers
- * claim at once without blocking each other or taking the same task (graphile-worker's getJobs is
- * the model); tasks of paused runs are skipped (compensations of finished runs are not). The same
- * statement leases the tasks for their node's lease, bumps each run's sequence and appends one
- * TaskStarted event per task, so a claim costs one round trip however many tasks it takes.
+ * A worker's completions and its next claim in ONE statement (one round trip, one commit per
+ * task when unbatched): the claim leaves the runs the flush writes alone ($11).
  */
-export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
-  const now = deps.now();
-  type Claimed = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
-  const rows = await fastQuery(deps.prisma)<Claimed>("petrel_claim", CLAIM_SQL, [now, limit, worker]);
+const FLUSH_CLAIM_SQL = `WITH ${flushCtes()}, ${claimCtes("$1::timestamptz", "$9::int", "$10::text", "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)::uuid)")}
+    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed`;
+
+type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
+
+/** Claimed rows as the worker takes them, each with the snapshot of its run when it is consistent. */
+async function toClaimed(deps: EngineDeps, worker: string, rows: ClaimedRow[]): Promise<ClaimedTask[]> {
   const claimed: ClaimedTask[] = [];
   // The open tasks were read as the statement began: the tasks it leased show as they were before.
   const leased = new Map(rows.map((r) => [r.id, r]));
@@ -829,6 +903,18 @@ export async function claimTasks(deps: EngineDeps, worker: string, limit: number
     claimed.push({ id: r.id, runId: r.run_id, nodeId: r.node_id, kind: r.kind as TaskKind, attempt: Number(r.attempt), leaseExpiresAt: new Date(r.lease_expires_at), node: v.nodes.get(r.node_id)!, variables: r.variables, snapshot });
   }
   return claimed;
+}
+
+/**
+ * Claims up to `limit` due tasks for `worker` in ONE statement: SKIP LOCKED lets many workers
+ * claim at once without blocking each other or taking the same task (graphile-worker's getJobs is
+ * the model); tasks of paused runs are skipped (compensations of finished runs are not). The same
+ * statement leases the tasks for their node's lease, bumps each run's sequence and appends one
+ * TaskStarted event per task, so a claim costs one round trip however many tasks it takes.
+ */
+export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
+  const rows = await fastQuery(deps.prisma)<ClaimedRow>("petrel_claim", CLAIM_SQL, [deps.now(), limit, worker]);
+  return toClaimed(deps, worker, rows);
 }
 
 type LeaseCheck = { taskId: string; worker: string; attempt: number; /** Saves a look-up when known. */ runId?: string };
@@ -898,6 +984,19 @@ const READ_RUNS_SQL = `
     FROM runs r WHERE r.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid))`;
 
 export async function completeTasks(deps: EngineDeps, items: Completion[], testing?: { afterRead?: () => Promise<void> }): Promise<boolean[]> {
+  return (await completeAndClaim(deps, items, null, testing)).results;
+}
+
+/** A worker's offer to take up to `limit` more tasks with its completions. */
+export type ClaimOffer = { worker: string; limit: number };
+
+/**
+ * Completes attempts (see completeTasks) and, in the same statement, takes up to `offer.limit`
+ * new tasks for the worker: first the steps the completions just enabled in their own runs
+ * (leased at once, with their TaskStarted events — the next step of a sequence runs where the last
+ * one did, without a trip through the queue), then due tasks of other runs from the queue.
+ */
+export async function completeAndClaim(deps: EngineDeps, items: Completion[], offer: ClaimOffer | null, testing?: { afterRead?: () => Promise<void> }): Promise<{ results: boolean[]; claimed: ClaimedTask[] }> {
   const now = deps.now();
   const run = fastQuery(deps.prisma);
   // A run whose completions all carry the same claim snapshot is not read again; if it moved since
@@ -944,7 +1043,10 @@ export async function completeTasks(deps: EngineDeps, items: Completion[], testi
   }
   await testing?.afterRead?.();
   const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id) && !reread.has(rt.run.id));
-  const applied = await flushRuns(deps.prisma, writable, now, run);
+  const eager = offer ? leaseEnabledSteps(writable, offer) : [];
+  const flushed = await flushAndClaim(deps, writable, now, offer && { worker: offer.worker, limit: offer.limit - eager.length, skip: [...byRun.keys()] });
+  const applied = flushed.applied;
+  const claimed = [...eager.filter((e) => applied.has(e.runId)), ...(await toClaimed(deps, offer?.worker ?? "", flushed.claimed))];
   const stale = items.map((c, i) => ({ c, i })).filter(({ c, i }) => !locked.has(c.runId) && (reread.has(c.runId) || (snapshots.get(c.runId) && results[i] === true && !applied.has(c.runId))));
   if (stale.length) {
     const again = await completeTasks(deps, stale.map(({ c }) => ({ ...c, snapshot: undefined })));
@@ -956,7 +1058,46 @@ export async function completeTasks(deps: EngineDeps, items: Completion[], testi
     retry.forEach(({ i }, k) => (results[i] = again[k]!));
   }
   // A run that is gone: its task is gone with it.
-  return results.map((r) => r ?? false);
+  return { results: results.map((r) => r ?? false), claimed };
+}
+
+/**
+ * Eager start: steps that completions just enabled in their own (running) runs are leased to the
+ * offering worker inside the same write, with their TaskStarted events, up to its offer. Returns
+ * them as claimed tasks, each with the run's state as the write leaves it.
+ */
+function leaseEnabledSteps(rts: RunTx[], offer: ClaimOffer): ClaimedTask[] {
+  const out: ClaimedTask[] = [];
+  const touched: RunTx[] = [];
+  for (const rt of rts) {
+    if (rt.state.status !== "running") continue;
+    for (const t of rt.newTasks()) {
+      if (out.length >= offer.limit) break;
+      if (t.kind !== "activity" || t.status !== "ready" || t.runAt > rt.now) continue;
+      const attempt = t.attempt + 1;
+      const leaseExpiresAt = new Date(rt.now.getTime() + t.leaseMs);
+      rt.updateTask(t.id, { status: "leased", attempt, leaseOwner: offer.worker, leaseExpiresAt });
+      rt.emit({ type: "TaskStarted", nodeId: t.nodeId, taskId: t.id, attempt, worker: offer.worker });
+      out.push({ id: t.id, runId: rt.run.id, nodeId: t.nodeId, kind: "activity", attempt, leaseExpiresAt, node: rt.v.nodes.get(t.nodeId)!, variables: rt.state.variables, snapshot: undefined });
+      if (!touched.includes(rt)) touched.push(rt);
+    }
+  }
+  // The snapshot each claimed step carries: its run as the write will leave it (if it applies).
+  for (const rt of touched) {
+    const snapshot: RunSnapshot = {
+      id: rt.run.id,
+      version_id: rt.run.versionId,
+      status: rt.state.status,
+      marking: [...rt.state.marking],
+      variables: rt.state.variables,
+      parent_run_id: rt.run.parentRunId,
+      parent_task_id: rt.run.parentTaskId,
+      last_seq: (rt.expectedSeq ?? 0) + rt.events.length,
+      open: rt.openTasks().map(taskToJson),
+    };
+    for (const c of out) if (c.runId === rt.run.id) c.snapshot = snapshot;
+  }
+  return out;
 }
 
 /**

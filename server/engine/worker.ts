@@ -12,8 +12,8 @@ import { evaluateExpression } from "../nodes/expressions";
 import type { PluginContext } from "../nodes/registry";
 import {
   claimTasks,
+  completeAndClaim,
   completeTask,
-  completeTasks,
   expireRuns,
   failTask,
   heartbeatTask,
@@ -82,6 +82,10 @@ export class Worker {
   /** Finished attempts waiting for the completion in flight (group commit). */
   private readonly completions: Waiting[] = [];
   private completing = false;
+  /** Tasks this worker has begun to run. */
+  private started = 0;
+  /** Slots promised to claims in flight (a completion's statement may bring new tasks). */
+  private reserved = 0;
   /** Tasks completed and failed by this worker (for tests and metrics). */
   readonly stats = { completed: 0, failed: 0, lostLeases: 0 };
 
@@ -122,7 +126,7 @@ export class Worker {
           await reapExpiredLeases(this.deps);
           await expireRuns(this.deps);
         }
-        const free = concurrency - this.running.size;
+        const free = concurrency - this.running.size - this.reserved;
         if (free > 0) {
           const tasks = await claimTasks(this.deps, this.id, Math.min(free, this.options.batchSize ?? free));
           claimed = tasks.length;
@@ -147,6 +151,7 @@ export class Worker {
   }
 
   private execute(task: ClaimedTask): void {
+    this.started++;
     const abort = new AbortController();
     const done = (async () => {
       const lease = { taskId: task.id, worker: this.id, attempt: task.attempt, runId: task.runId };
@@ -189,12 +194,24 @@ export class Worker {
     try {
       while (this.completions.length) {
         const batch = this.completions.splice(0, COMPLETION_BATCH);
+        // The same statement claims the worker's next tasks: as many slots as these completions
+        // free (they still count as running), within the batch size, and none while stopping.
+        const concurrency = this.options.concurrency ?? 8;
+        const room = this.stopping ? 0 : Math.max(0, concurrency - (this.running.size - batch.length) - this.reserved);
+        const ask = Math.min(room, this.options.batchSize ?? room);
+        this.reserved += ask;
         try {
-          const oks = await completeTasks(this.deps, batch.map((w) => w.c));
-          batch.forEach((w, i) => w.resolve(oks[i]!));
+          const { results, claimed } = await completeAndClaim(this.deps, batch.map((w) => w.c), ask > 0 ? { worker: this.id, limit: ask } : null);
+          for (const t of claimed) {
+            if (!this.stopping) this.execute(t);
+            else await releaseTask(this.deps, { taskId: t.id, worker: this.id, attempt: t.attempt }).catch(() => false);
+          }
+          batch.forEach((w, i) => w.resolve(results[i]!));
         } catch {
           // Something went wrong: write each on its own, so that one bad completion holds back no other.
           for (const w of batch) await completeTask(this.deps, w.c).then(w.resolve, w.reject);
+        } finally {
+          this.reserved -= ask;
         }
       }
     } finally {
@@ -275,16 +292,18 @@ export class Worker {
   }
 
   /**
-   * For tests and tools: reaps, claims what is due and waits for those tasks to finish.
-   * Returns how many tasks it ran. The loop (start()) is not needed for this.
+   * For tests and tools: reaps, claims what is due and waits for those tasks to finish (and for
+   * the next steps their completions started). Returns how many tasks it ran. The loop (start()) is not needed for this.
    */
   async drainOnce(): Promise<number> {
     await reapExpiredLeases(this.deps);
     await expireRuns(this.deps);
+    const before = this.started;
     const tasks = await claimTasks(this.deps, this.id, this.options.concurrency ?? 8);
     for (const t of tasks) this.execute(t);
-    await Promise.all([...this.running.values()].map((r) => r.done));
-    return tasks.length;
+    // Completions may bring next steps with them (eager start): wait for those too.
+    while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));
+    return this.started - before;
   }
 
   /** Aborts running tasks whose lease is gone (cancelled run, withdrawn task, expired lease). */

@@ -32,6 +32,25 @@ function toJson(value: unknown): object | undefined {
   return JSON.parse(JSON.stringify(value)) as object;
 }
 
+/** The audit row as audit_log's columns, for changes written by one SQL statement (see startRun). */
+export function auditRow(actor: Actor, meta: RequestMeta, entry: AuditEntry, at: Date): Record<string, unknown> {
+  const a = actorFields(actor);
+  return {
+    at: at.toISOString(),
+    actor_type: a.actorType,
+    actor_id: a.actorId,
+    actor_label: a.actorLabel,
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId ?? null,
+    before: toJson(entry.before) ?? null,
+    after: toJson(entry.after) ?? null,
+    request_id: meta.requestId,
+    ip: meta.ip ?? null,
+    user_agent: meta.userAgent ?? null,
+  };
+}
+
 export async function recordAudit(tx: Tx, actor: Actor, meta: RequestMeta, entry: AuditEntry, at: Date): Promise<void> {
   await tx.auditLog.create({
     data: {

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { AppError } from "../../../lib/errors";
 import type { WorkflowGraph } from "../../../lib/workflow/schema";
-import { startRun as engineStartRun } from "../../engine/engine";
+import type { PrismaClient } from "../../db/database";
+import { startRun as engineStartRun, startRunOneStatement } from "../../engine/engine";
 import { loadVersion } from "../../engine/version-cache";
-import { recordAudit } from "../audit";
+import { auditRow, recordAudit } from "../audit";
 import type { Actor, RequestMeta, ServiceDeps } from "../deps";
 
 export const StartRunInputSchema = z.object({
@@ -39,9 +40,40 @@ export function inputProblems(graph: WorkflowGraph, input: Record<string, unknow
   return out;
 }
 
+/**
+ * The version a start of a workflow last found, per database and per (workflow, version asked):
+ * the next start of it goes in one statement that checks the version still is the one meant (no
+ * newer version when the latest is asked for, workflow not deleted), and forgets it when not.
+ */
+type KnownVersion = { versionId: string; version: number };
+const knownVersions = new WeakMap<PrismaClient, Map<string, KnownVersion>>();
+/** Versions whose starts need the transaction (a sub-workflow or a signal wait at once). */
+const oneStatementNot = new Set<string>();
+function known(prisma: PrismaClient): Map<string, KnownVersion> {
+  let m = knownVersions.get(prisma);
+  if (!m) knownVersions.set(prisma, (m = new Map()));
+  return m;
+}
+
 /** Starts a run of a published version, its input validated; audited in the same transaction. */
 export async function startRun(deps: ServiceDeps, actor: Actor, meta: RequestMeta, raw: StartRunInput) {
   const args = StartRunInputSchema.parse(raw);
+  const key = `${args.workflowId}:${args.version ?? "latest"}`;
+  const remembered = known(deps.prisma).get(key);
+  if (remembered && !oneStatementNot.has(remembered.versionId)) {
+    const { graph } = await loadVersion(deps.prisma, remembered.versionId);
+    const problems = inputProblems(graph, args.input);
+    if (problems.length) throw new AppError("INVALID_INPUT", { message: `Invalid input: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, details: { fields: problems } });
+    const at = deps.now();
+    const started = await startRunOneStatement(
+      deps,
+      { versionId: remembered.versionId, input: args.input, startedById: actor.type === "user" ? actor.userId : null, workflowId: args.workflowId, latest: args.version ? null : remembered.version },
+      (id) => auditRow(actor, meta, { action: "run.start", targetType: "run", targetId: id, after: { workflowId: args.workflowId, version: remembered.version } }, at),
+    );
+    if (typeof started === "object") return { runId: started.runId, version: remembered.version };
+    known(deps.prisma).delete(key);
+    if (started === "needs-transaction") oneStatementNot.add(remembered.versionId);
+  }
   const version = await deps.prisma.workflowVersion.findFirst({
     where: { workflowId: args.workflowId, ...(args.version ? { version: args.version } : {}) },
     orderBy: { version: "desc" },
@@ -57,5 +89,6 @@ export async function startRun(deps: ServiceDeps, actor: Actor, meta: RequestMet
   const runId = await engineStartRun(deps, { versionId: version.id, input: args.input, startedById: actor.type === "user" ? actor.userId : null }, (tx, id) =>
     recordAudit(tx, actor, meta, { action: "run.start", targetType: "run", targetId: id, after: { workflowId: args.workflowId, version: version.version } }, deps.now()),
   );
+  known(deps.prisma).set(key, { versionId: version.id, version: version.version });
   return { runId, version: version.version };
 }
