@@ -278,10 +278,18 @@ const flushCtes = (gate = "true") => `
       WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
         AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
     )`;
+/**
+ * NOTIFYs `petrel_run_events` with the ids the query `ids` gives, comma-separated: one
+ * notification per 200 runs (within NOTIFY's 8000-byte payload), not one per run.
+ */
+const notifyRuns = (ids: string) => `(SELECT count(pg_notify('petrel_run_events', c.ids)) FROM (
+        SELECT string_agg(x.id::text, ',') AS ids FROM (SELECT y.id, (row_number() OVER ()) / 200 AS chunk FROM (${ids}) AS y(id)) x GROUP BY x.chunk
+      ) c)::int`;
+
 const FLUSH_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
       (CASE WHEN $6::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
       (SELECT count(pg_notify('petrel_runs', x)) FROM jsonb_array_elements_text($7::jsonb) AS x)::int AS runs_notified,
-      (SELECT count(pg_notify('petrel_run_events', w.id::text)) FROM w)::int AS events_notified`;
+      ${notifyRuns("SELECT id FROM w")} AS events_notified`;
 const FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FLUSH_COLUMNS}`;
 
 /** Tasks to claim in the same statement as a flush, for `worker`, leaving the runs in `skip` alone. */
@@ -862,18 +870,18 @@ const claimCtes = (due: string, limit: string, worker: string, skip: string) => 
 /** What a claim returns per task (from `numbered`): the lease, and the run's open tasks when consistent. */
 const CLAIMED_COLUMNS = `id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id, run_status, marking, parent_run_id, parent_task_id, run_seq,
       CASE WHEN consistent THEN COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
-        WHERE t.run_id = numbered.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) END AS open,
-      pg_notify('petrel_run_events', run_id::text) IS NULL AS notified`;
+        WHERE t.run_id = numbered.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) END AS open`;
 
 const CLAIM_SQL = `WITH ${claimCtes("$1::timestamptz", "$2::int", "$3::text", "'{}'::uuid[]")}
-    SELECT ${CLAIMED_COLUMNS} FROM numbered`;
+    SELECT ${CLAIMED_COLUMNS}, ${notifyRuns("SELECT DISTINCT run_id FROM numbered")} AS notified FROM numbered`;
 
 /**
  * A worker's completions and its next claim in ONE statement (one round trip, one commit per
  * task when unbatched): the claim leaves the runs the flush writes alone ($11).
  */
 const FLUSH_CLAIM_SQL = `WITH ${flushCtes()}, ${claimCtes("$1::timestamptz", "$9::int", "$10::text", "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)::uuid)")}
-    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed`;
+    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed,
+      ${notifyRuns("SELECT DISTINCT run_id FROM numbered")} AS claim_notified`;
 
 type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
 
@@ -1044,7 +1052,7 @@ export async function completeAndClaim(deps: EngineDeps, items: Completion[], of
   await testing?.afterRead?.();
   const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id) && !reread.has(rt.run.id));
   const eager = offer ? leaseEnabledSteps(writable, offer) : [];
-  const flushed = await flushAndClaim(deps, writable, now, offer && { worker: offer.worker, limit: offer.limit - eager.length, skip: [...byRun.keys()] });
+  const flushed = await flushAndClaim(deps, writable, now, offer && process.env.NOFUSE !== "1" ? { worker: offer.worker, limit: offer.limit - eager.length, skip: [...byRun.keys()] } : null);
   const applied = flushed.applied;
   const claimed = [...eager.filter((e) => applied.has(e.runId)), ...(await toClaimed(deps, offer?.worker ?? "", flushed.claimed))];
   const stale = items.map((c, i) => ({ c, i })).filter(({ c, i }) => !locked.has(c.runId) && (reread.has(c.runId) || (snapshots.get(c.runId) && results[i] === true && !applied.has(c.runId))));

@@ -1,6 +1,7 @@
 /**
  * Live run events for the browser: every statement that appends history NOTIFYs `petrel_run_events`
- * with the run's id; each web process LISTENs once and wakes the subscriptions watching that run
+ * with the ids of the runs it wrote, comma-separated (one notification per statement, split in
+ * chunks that fit NOTIFY's payload limit); each web process LISTENs once and wakes the subscriptions watching that run
  * (or any run, for the runs list). A run executed by a worker process thus reaches a browser
  * connected to any web process. Subscriptions read the events themselves from the table, by
  * sequence number, so a lost or merged notification can delay an event but never lose it.
@@ -15,7 +16,9 @@ export class RunEventHub {
   private unlisten: (() => Promise<void>) | null = null;
 
   async start(listen: Listen): Promise<void> {
-    this.unlisten = await listen(RUN_EVENTS_CHANNEL, (runId) => this.emit(runId));
+    this.unlisten = await listen(RUN_EVENTS_CHANNEL, (payload) => {
+      for (const runId of payload.split(",")) if (runId) this.emit(runId);
+    });
   }
 
   async stop(): Promise<void> {

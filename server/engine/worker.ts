@@ -69,6 +69,12 @@ type Waiting = { c: Completion; resolve: (ok: boolean) => void; reject: (error: 
 
 /** Completions written per transaction at most. */
 const COMPLETION_BATCH = 100;
+/**
+ * Completion statements a worker keeps in flight at once: two let the database work on one batch
+ * while the worker prepares the next (a run whose tasks land in both is written by one of them and
+ * retried by the other through the locking path).
+ */
+const COMPLETION_WRITERS = 2;
 
 export class Worker {
   readonly id: string;
@@ -81,7 +87,8 @@ export class Worker {
   private checker: NodeJS.Timeout | null = null;
   /** Finished attempts waiting for the completion in flight (group commit). */
   private readonly completions: Waiting[] = [];
-  private completing = false;
+  /** Completion statements in flight (at most COMPLETION_WRITERS). */
+  private writers = 0;
   /** Tasks this worker has begun to run. */
   private started = 0;
   /** Slots promised to claims in flight (a completion's statement may bring new tasks). */
@@ -189,8 +196,8 @@ export class Worker {
   }
 
   private async writeCompletions(): Promise<void> {
-    if (this.completing) return;
-    this.completing = true;
+    if (this.writers >= COMPLETION_WRITERS) return;
+    this.writers++;
     try {
       while (this.completions.length) {
         const batch = this.completions.splice(0, COMPLETION_BATCH);
@@ -215,7 +222,7 @@ export class Worker {
         }
       }
     } finally {
-      this.completing = false;
+      this.writers--;
     }
   }
 
