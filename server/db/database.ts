@@ -139,7 +139,7 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
   // by key; with sequential and bitmap scans off, their plans stay index walks when the tables
   // grow faster than autovacuum analyses them (a queue filled in a burst looks empty to the
   // planner, which then hashes whole tables on every step).
-  const enginePool = new pg.Pool({ connectionString: url, max: 6, options: "-c enable_seqscan=off -c enable_bitmapscan=off" });
+  const enginePool = new pg.Pool({ connectionString: url, max: 6, options: "-c enable_seqscan=off -c enable_bitmapscan=off -c plan_cache_mode=force_generic_plan" });
   enginePool.on("error", () => undefined);
   fastRunners.set(prisma, async <T>(name: string, text: string, values: unknown[]) => (await enginePool.query({ name, text, values })).rows as T[]);
   return {
