@@ -9,6 +9,8 @@
  * The server and the browser share this machine's clock, so commit and paint times compare.
  * BENCH_PROFILE=1 writes a CPU profile of the page to /tmp/live.cpuprofile; BENCH_TRACE=FILE a
  * Chromium trace of the paced run (for where the frames' time goes).
+ * Each paint figure is split: committed -> message in the page, the frame interval, long tasks.
+ * BENCH_LIVE_ONLY=paced, burst or fanout measures only that part.
  * Needs the web app built (`npm run build`, or `npm start` once).
  */
 import { spawnSync } from "node:child_process";
@@ -70,7 +72,9 @@ async function start(api: TrpcHttp, workflowId: string): Promise<string> {
  * the engine appends events as fast as it can (hundreds per second, on the same two cores as the
  * browser); otherwise each step takes `stepMs` (a run being watched as it does real work).
  */
-async function commitToPaint(url: string, api: TrpcHttp, stepMs: number): Promise<number[]> {
+type Probe = { paint: number[]; arrive: number[]; frames: number[]; long: number[] };
+
+async function commitToPaint(url: string, api: TrpcHttp, stepMs: number): Promise<Probe> {
   const steps = Math.ceil((EVENTS - 6) / 3); // each step appends NodeScheduled, TaskStarted, TaskCompleted
   const workflowId = await publish(api, `Live bench ${steps} steps of ${stepMs} ms`, sequence(steps, true, stepMs));
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
@@ -79,6 +83,27 @@ async function commitToPaint(url: string, api: TrpcHttp, stepMs: number): Promis
     await context.addInitScript({
       content: `globalThis.__name = (f) => f;
         window.__paint = [];
+        // Where the time goes: when each event's message reaches the page (commit -> arrival), the
+        // interval between frames, and the main thread's long tasks.
+        window.__arrive = [];
+        window.__frames = [];
+        window.__long = [];
+        let lastFrame = 0;
+        const frames = (t) => { if (lastFrame) window.__frames.push(t - lastFrame); lastFrame = t; requestAnimationFrame(frames); };
+        requestAnimationFrame(frames);
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: "longtask" });
+        const OrigWS = window.WebSocket;
+        window.WebSocket = class extends OrigWS {
+          constructor(...a) {
+            super(...a);
+            this.addEventListener("message", (m) => {
+              const now = Date.now();
+              const j = JSON.parse(m.data);
+              const at = j?.result?.data?.json?.data?.at;
+              if (at) window.__arrive.push(now - new Date(at).getTime());
+            });
+          }
+        };
         // The page marks each frame's new events as it hands them to React; the frame after that
         // one has drawn them.
         const mark = performance.mark.bind(performance);
@@ -107,7 +132,10 @@ async function commitToPaint(url: string, api: TrpcHttp, stepMs: number): Promis
     await page.waitForTimeout(200);
     if (cdp) (await import("node:fs")).writeFileSync("/tmp/live.cpuprofile", JSON.stringify((await cdp.send("Profiler.stop")).profile));
     if (process.env.BENCH_TRACE && stepMs) await browser.stopTracing();
-    return (await page.evaluate(() => (window as unknown as { __paint: number[] }).__paint)) as number[];
+    return (await page.evaluate(() => {
+      const w = window as unknown as { __paint: number[]; __arrive: number[]; __frames: number[]; __long: number[] };
+      return { paint: w.__paint, arrive: w.__arrive, frames: w.__frames, long: w.__long };
+    })) as Probe;
   } finally {
     await browser.close();
   }
@@ -177,15 +205,24 @@ export async function live(): Promise<void> {
     await waitForStart(server);
     const api = new TrpcHttp(server.url);
     if ((await api.mutate("auth.signIn", ADMIN)).status !== 200) throw new Error("sign-in failed");
+    const only = process.env.BENCH_LIVE_ONLY;
 
     for (const [label, stepMs] of [["steps of 50 ms", 50], ["no-op steps, as fast as the engine goes", 0]] as const) {
-      const paint = await commitToPaint(server.url, api, stepMs);
       const tag = stepMs ? `paced_${stepMs}ms` : "burst";
+      if (only && only !== tag.replace(/_.*/, "")) continue;
+      const probe = await commitToPaint(server.url, api, stepMs);
+      const paint = probe.paint;
       say(`event committed -> painted in Chromium, ${label}: p50 ${round(percentile(paint, 50))} ms, p95 ${round(percentile(paint, 95))} ms over ${paint.length} events`);
+      const longTotal = probe.long.reduce((a, b) => a + b, 0);
+      say(`  of which committed -> message in the page: p50 ${round(percentile(probe.arrive, 50))} ms, p95 ${round(percentile(probe.arrive, 95))} ms; frame interval p50 ${round(percentile(probe.frames, 50))} ms, p90 ${round(percentile(probe.frames, 90))} ms over ${probe.frames.length} frames; ${probe.long.length} long tasks, ${round(longTotal)} ms in all`);
+      report({ bench: "live", metric: `commit_to_page_p50_ms_${tag}`, value: round(percentile(probe.arrive, 50)), unit: "ms", better: "lower" });
+      report({ bench: "live", metric: `commit_to_page_p95_ms_${tag}`, value: round(percentile(probe.arrive, 95)), unit: "ms", better: "lower" });
+      report({ bench: "live", metric: `frame_interval_p50_ms_${tag}`, value: round(percentile(probe.frames, 50)), unit: "ms", better: "lower" });
       report({ bench: "live", metric: `commit_to_paint_p50_ms_${tag}`, value: round(percentile(paint, 50)), unit: "ms", better: "lower" });
       report({ bench: "live", metric: `commit_to_paint_p95_ms_${tag}`, value: round(percentile(paint, 95)), unit: "ms", better: "lower", goal: 100 });
     }
 
+    if (only && only !== "fanout") return;
     const fan = await manyClients(server.url, api, server.child.pid!);
     say(`${CLIENTS} WebSocket clients watching ${RUNS} runs as they execute: delivery p50 ${round(fan.p50)} ms, p95 ${round(fan.p95)} ms over ${fan.received} deliveries; server memory ${fan.rssBefore} MB idle, ${fan.rssDuring} MB at most during`);
     report({ bench: "live", metric: "fanout_delivery_p50_ms", value: round(fan.p50), unit: "ms", better: "lower" });

@@ -8,6 +8,8 @@ export type Figure = {
   goal?: number;
   baseline?: { name: string; value: number };
   ratio?: number;
+  /** Measured this many times; value, baseline and ratio are medians. */
+  turns?: number;
 };
 
 export function report(figure: Figure): void {
