@@ -291,6 +291,28 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     await f.expectReplayable();
   });
 
+  it("a start wakes an idle worker through NOTIFY, a one-statement start too", async () => {
+    const { Worker } = await import("./worker");
+    const listener = new Worker(f.deps, { id: "listener", concurrency: 4, pollMs: 60_000, listen: f.db.listen });
+    const { workflowId } = await f.publish(wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } }));
+    await listener.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // it has looked at the queue and sleeps for a minute
+      // One after the other, each found idle: the first start is transactional, the second one statement.
+      for (const path of ["transaction", "one statement"]) {
+        const { runId } = await startRun(f.deps, f.actor, META, { workflowId });
+        const deadline = Date.now() + 5000;
+        while ((await f.status(runId)) !== "completed") {
+          if (Date.now() > deadline) throw new Error(`the worker was not woken by a start (${path})`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await new Promise((r) => setTimeout(r, 200)); // asleep again
+      }
+    } finally {
+      await listener.stop();
+    }
+  });
+
   it("heartbeats extend the lease; a missed heartbeat lets it lapse", async () => {
     const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
     g.nodes[1]!.timeouts = { heartbeatMs: 5000, startToCloseMs: 60_000 };

@@ -448,7 +448,51 @@ const START_SQL = `WITH ${flushCtes(`EXISTS (SELECT 1 FROM workflows wf WHERE wf
       FROM jsonb_to_record($11::jsonb) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
       WHERE EXISTS (SELECT 1 FROM nr)
     )
-    SELECT ${FLUSH_COLUMNS}`;
+    SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS notify_tasks, $7::jsonb AS withdrawn`;
+
+const NOTIFY_SQL = `SELECT (CASE WHEN $1::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
+      ${notifyRuns("SELECT jsonb_array_elements_text($2::jsonb)")} AS events_notified`;
+
+/**
+ * NOTIFYs sent after the commit, outside the statement that wrote: a start holds the audit chain's
+ * lock until it commits, and a NOTIFY in its transaction would make it wait there for the global
+ * notification lock too (every notifying commit takes it in turn). Starts that come while one is
+ * being sent are merged into the next.
+ */
+class AfterCommitNotifier {
+  private tasks = false;
+  private readonly runs = new Set<string>();
+  private sending = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  push(tasks: boolean, runIds: string[]): void {
+    this.tasks ||= tasks;
+    for (const id of runIds) this.runs.add(id);
+    if (!this.sending) void this.send();
+  }
+
+  private async send(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.tasks || this.runs.size) {
+        const params = [this.tasks, JSON.stringify([...this.runs])];
+        this.tasks = false;
+        this.runs.clear();
+        // A lost notification delays work, never loses it: workers look every second, watchers every two.
+        await fastQuery(this.deps.prisma)("petrel_notify", NOTIFY_SQL, params).catch((error: unknown) => this.deps.log.warn({ err: error }, "could not send NOTIFY after a start"));
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+}
+const notifiers = new WeakMap<PrismaClient, AfterCommitNotifier>();
+function notifierOf(deps: EngineDeps): AfterCommitNotifier {
+  let n = notifiers.get(deps.prisma);
+  if (!n) notifiers.set(deps.prisma, (n = new AfterCommitNotifier(deps)));
+  return n;
+}
 
 /** An audit row as audit_log's columns (snake_case), to be written with the change it describes. */
 export type AuditRow = Record<string, unknown> & { target_id?: string | null };
@@ -477,8 +521,10 @@ export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput
   }
   if (rt.finishedChildren.length) return "needs-transaction";
   const params = [...flushParams([rt], now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
-  const [row] = await fastQuery(deps.prisma)<{ applied: string[] }>("petrel_start", START_SQL, params);
-  return row?.applied.includes(id) ? { runId: id } : "stale";
+  const [row] = await fastQuery(deps.prisma)<{ applied: string[]; notify_tasks: boolean }>("petrel_start", START_SQL, params);
+  if (!row?.applied.includes(id)) return "stale";
+  notifierOf(deps).push(row.notify_tasks, [id]);
+  return { runId: id };
 }
 
 /** Starts a run of a published version; returns its id. */
