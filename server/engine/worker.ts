@@ -299,8 +299,9 @@ export class Worker {
   }
 
   /**
-   * For tests and tools: reaps, claims what is due and waits for those tasks to finish (and for
-   * the next steps their completions started). Returns how many tasks it ran. The loop (start()) is not needed for this.
+   * For tests and tools: reaps, claims what is due and waits for those tasks to finish, and for
+   * the next steps their completions started. Returns how many tasks it ran. The loop (start())
+   * is not needed for this.
    */
   async drainOnce(): Promise<number> {
     await reapExpiredLeases(this.deps);
