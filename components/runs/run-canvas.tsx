@@ -4,7 +4,7 @@
  * readable without colour), tokens on the edges that hold them — a new token starts at the step
  * that produced it and glides onto its edge.
  */
-import { Background, BackgroundVariant, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, ViewportPortal, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, useStore as useFlowStore, ViewportPortal, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { createContext, memo, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { createStore, useStore, type StoreApi } from "zustand";
@@ -32,17 +32,32 @@ function useRunLive<T>(selector: (s: RunLive) => T): T {
 
 export const STATE_ICON: Record<NodeState, string> = { pending: "○", running: "⟳", retrying: "↻", waiting: "⏳", done: "✓", failed: "✕", cancelled: "⊘", skipped: "–", compensated: "↶" };
 
+/**
+ * Below this zoom a step's words are a few pixels tall: the canvas draws its shape, its state's
+ * colour and badge only (the name is in the tooltip and the side panel). Drawing a large run
+ * zoomed out then costs the browser a fraction of the full nodes' text, icons and shadows, which
+ * it would redraw on every change of state.
+ */
+const FAR_ZOOM = 0.5;
+
+/** A step seen from far: its shape in its state's colour. */
+function FarBody({ shape }: { shape: ReturnType<typeof shapeOf> }) {
+  if (shape === "activity") return <div className="pn-box" />;
+  return <div className={shape === "gateway" ? "pn-diamond" : "pn-circle"} aria-hidden="true" />;
+}
+
 const RunNode = memo(function RunNode({ data }: NodeProps<Node<RunNodeData, "run">>) {
   const { node } = data;
   const state = useRunLive((s) => s.states.get(node.id) ?? "pending");
   const selected = useRunLive((s) => s.selected === node.id);
+  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
   const shape = shapeOf(node.kind);
   const { width, height } = nodeSize(node.kind);
   const label = node.label ?? node.id;
   return (
-    <div className={`pn pn-${shape} pn-${node.kind} rs rs-${state}${selected ? " is-selected" : ""}`} style={{ width, height }} data-testid="run-node" data-node-id={node.id} data-state={state} title={`${label}: ${state}`}>
+    <div className={`pn pn-${shape} pn-${node.kind} rs rs-${state}${selected ? " is-selected" : ""}${far ? " rs-far" : ""}`} style={{ width, height }} data-testid="run-node" data-node-id={node.id} data-state={state} title={`${label}: ${state}`}>
       <Handle type="target" position={Position.Left} className="pn-handle" isConnectable={false} />
-      <NodeBody node={node} />
+      {far ? <FarBody shape={shape} /> : <NodeBody node={node} />}
       <span className={`rs-badge rs-badge-${state}`} aria-label={state}>
         {STATE_ICON[state]}
       </span>
@@ -163,7 +178,8 @@ export const RunCanvas = memo(function RunCanvas({ graph, net, edgeStates, onSel
           minZoom={0.05}
           proOptions={{ hideAttribution: true }}
         >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
+          {/* No dot grid here: React Flow's background re-lays itself out on every change inside the canvas,
+              and the browser then redraws the whole canvas instead of the steps that changed. */}
           {/* The minimap redraws every node on each change: on large graphs it would cost every event a frame. */}
           {graph.nodes.length <= 150 ? <MiniMap pannable zoomable ariaLabel="Overview" /> : null}
           <Controls showInteractive={false} />
