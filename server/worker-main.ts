@@ -17,9 +17,8 @@ if (!config.databaseUrl) {
 }
 const db = await openDatabase({ kind: "postgres", url: config.databaseUrl });
 const worker = new Worker({ prisma: db.prisma, config, log, now: () => new Date(), plugins: builtinPlugins({ httpAllow: config.httpAllow }) }, { concurrency: Math.max(1, config.workerConcurrency), listen: db.listen });
-await worker.start();
-process.stdout.write(`petrel worker ${worker.id} is running (concurrency ${Math.max(1, config.workerConcurrency)})\n`);
-
+// The signal handlers go in before the worker starts and before it says it runs: whoever waits for
+// "is running" may send SIGTERM at once, and must never find the default handler (death by signal).
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
@@ -38,3 +37,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       );
   });
 }
+
+await worker.start();
+process.stdout.write(`petrel worker ${worker.id} is running (concurrency ${Math.max(1, config.workerConcurrency)})\n`);
