@@ -404,13 +404,12 @@ export type StartRunInput = {
   from?: { marking: number[]; variables: Record<string, unknown>; rerunOf: { runId: string; nodeId: string } };
 };
 
-async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Promise<{ runId: string; rt: RunTx }> {
-  const v = await loadVersion(tx, args.versionId);
+/** A new run in memory, with its RunStarted event: inserted by the flush, with its first events and tasks. */
+function newRun(tx: Tx, deps: EngineDeps, v: LoadedVersion, args: StartRunInput): RunTx {
   const id = randomUUID();
   const now = deps.now();
   const marking = args.from ? args.from.marking.slice() : v.net.initial.slice();
   const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: args.parent?.runId ?? null, parentTaskId: args.parent?.taskId ?? null }, v, []);
-  // Inserted by the flush, together with its first events and tasks.
   rt.created = {
     id,
     workflow_id: v.workflowId,
@@ -424,9 +423,14 @@ async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Prom
   };
   heldBy(tx).set(id, rt);
   rt.emit({ type: "RunStarted", input: args.input, marking, set: args.from ? args.from.variables : args.input, ...(args.from ? { rerunOf: args.from.rerunOf } : {}) });
+  return rt;
+}
+
+async function startRunInTx(tx: Tx, deps: EngineDeps, args: StartRunInput): Promise<{ runId: string; rt: RunTx }> {
+  const rt = newRun(tx, deps, await loadVersion(tx, args.versionId), args);
   await advance(rt);
   await rt.flush();
-  return { runId: id, rt };
+  return { runId: rt.run.id, rt };
 }
 
 /**
@@ -448,51 +452,7 @@ const START_SQL = `WITH ${flushCtes(`EXISTS (SELECT 1 FROM workflows wf WHERE wf
       FROM jsonb_to_record($11::jsonb) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
       WHERE EXISTS (SELECT 1 FROM nr)
     )
-    SELECT (SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS notify_tasks, $7::jsonb AS withdrawn`;
-
-const NOTIFY_SQL = `SELECT (CASE WHEN $1::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
-      ${notifyRuns("SELECT jsonb_array_elements_text($2::jsonb)")} AS events_notified`;
-
-/**
- * NOTIFYs sent after the commit, outside the statement that wrote: a start holds the audit chain's
- * lock until it commits, and a NOTIFY in its transaction would make it wait there for the global
- * notification lock too (every notifying commit takes it in turn). Starts that come while one is
- * being sent are merged into the next.
- */
-class AfterCommitNotifier {
-  private tasks = false;
-  private readonly runs = new Set<string>();
-  private sending = false;
-
-  constructor(private readonly deps: EngineDeps) {}
-
-  push(tasks: boolean, runIds: string[]): void {
-    this.tasks ||= tasks;
-    for (const id of runIds) this.runs.add(id);
-    if (!this.sending) void this.send();
-  }
-
-  private async send(): Promise<void> {
-    this.sending = true;
-    try {
-      while (this.tasks || this.runs.size) {
-        const params = [this.tasks, JSON.stringify([...this.runs])];
-        this.tasks = false;
-        this.runs.clear();
-        // A lost notification delays work, never loses it: workers look every second, watchers every two.
-        await fastQuery(this.deps.prisma)("petrel_notify", NOTIFY_SQL, params).catch((error: unknown) => this.deps.log.warn({ err: error }, "could not send NOTIFY after a start"));
-      }
-    } finally {
-      this.sending = false;
-    }
-  }
-}
-const notifiers = new WeakMap<PrismaClient, AfterCommitNotifier>();
-function notifierOf(deps: EngineDeps): AfterCommitNotifier {
-  let n = notifiers.get(deps.prisma);
-  if (!n) notifiers.set(deps.prisma, (n = new AfterCommitNotifier(deps)));
-  return n;
-}
+    SELECT ${FLUSH_COLUMNS}`;
 
 /** An audit row as audit_log's columns (snake_case), to be written with the change it describes. */
 export type AuditRow = Record<string, unknown> & { target_id?: string | null };
@@ -504,15 +464,8 @@ export type AuditRow = Record<string, unknown> & { target_id?: string | null };
  * workflow was deleted "stale"; nothing is written and the caller takes startRun instead.
  */
 export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput & { workflowId: string; latest: number | null }, audit: (runId: string) => AuditRow): Promise<{ runId: string } | "stale" | "needs-transaction"> {
-  const v = await loadVersion(deps.prisma, args.versionId);
-  const tx = noDatabase();
-  const id = randomUUID();
-  const now = deps.now();
-  const marking = v.net.initial.slice();
-  const rt = new RunTx(tx, deps, { id, versionId: v.id, status: "running", marking, variables: {}, parentRunId: null, parentTaskId: null }, v, []);
-  rt.created = { id, workflow_id: v.workflowId, version_id: v.id, input: args.input, parent_run_id: null, parent_task_id: null, started_by: args.startedById ?? null, deadline: v.graph.runTimeoutMs ? new Date(now.getTime() + v.graph.runTimeoutMs).toISOString() : null, created_at: now.toISOString() };
-  heldBy(tx).set(id, rt);
-  rt.emit({ type: "RunStarted", input: args.input, marking, set: args.input });
+  const rt = newRun(noDatabase(), deps, await loadVersion(deps.prisma, args.versionId), args);
+  const id = rt.run.id;
   try {
     await advance(rt);
   } catch (error) {
@@ -520,11 +473,9 @@ export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput
     throw error;
   }
   if (rt.finishedChildren.length) return "needs-transaction";
-  const params = [...flushParams([rt], now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
-  const [row] = await fastQuery(deps.prisma)<{ applied: string[]; notify_tasks: boolean }>("petrel_start", START_SQL, params);
-  if (!row?.applied.includes(id)) return "stale";
-  notifierOf(deps).push(row.notify_tasks, [id]);
-  return { runId: id };
+  const params = [...flushParams([rt], rt.now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
+  const [row] = await fastQuery(deps.prisma)<{ applied: string[] }>("petrel_start", START_SQL, params);
+  return row?.applied.includes(id) ? { runId: id } : "stale";
 }
 
 /** Starts a run of a published version; returns its id. */
@@ -1098,7 +1049,7 @@ export async function completeAndClaim(deps: EngineDeps, items: Completion[], of
   await testing?.afterRead?.();
   const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id) && !reread.has(rt.run.id));
   const eager = offer ? leaseEnabledSteps(writable, offer) : [];
-  const flushed = await flushAndClaim(deps, writable, now, offer && process.env.NOFUSE !== "1" ? { worker: offer.worker, limit: offer.limit - eager.length, skip: [...byRun.keys()] } : null);
+  const flushed = await flushAndClaim(deps, writable, now, offer ? { worker: offer.worker, limit: offer.limit - eager.length, skip: [...byRun.keys()] } : null);
   const applied = flushed.applied;
   const claimed = [...eager.filter((e) => applied.has(e.runId)), ...(await toClaimed(deps, offer?.worker ?? "", flushed.claimed))];
   const stale = items.map((c, i) => ({ c, i })).filter(({ c, i }) => !locked.has(c.runId) && (reread.has(c.runId) || (snapshots.get(c.runId) && results[i] === true && !applied.has(c.runId))));
