@@ -44,35 +44,42 @@ export function inputProblems(graph: WorkflowGraph, input: Record<string, unknow
  * The version a start of a workflow last found, per database and per (workflow, version asked):
  * the next start of it goes in one statement that checks the version still is the one meant (no
  * newer version when the latest is asked for, workflow not deleted), and forgets it when not.
+ * `oneStatement` turns false for a version whose starts need the transaction (a sub-workflow or a
+ * signal wait at once).
  */
-type KnownVersion = { versionId: string; version: number };
+type KnownVersion = { versionId: string; version: number; oneStatement: boolean };
 const knownVersions = new WeakMap<PrismaClient, Map<string, KnownVersion>>();
-/** Versions whose starts need the transaction (a sub-workflow or a signal wait at once). */
-const oneStatementNot = new Set<string>();
 function known(prisma: PrismaClient): Map<string, KnownVersion> {
   let m = knownVersions.get(prisma);
   if (!m) knownVersions.set(prisma, (m = new Map()));
   return m;
 }
 
+/** The run's input against the version's declared inputs (compiled once per process). */
+async function checkInput(deps: ServiceDeps, versionId: string, input: Record<string, unknown>): Promise<void> {
+  const { graph } = await loadVersion(deps.prisma, versionId);
+  const problems = inputProblems(graph, input);
+  if (problems.length) throw new AppError("INVALID_INPUT", { message: `Invalid input: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, details: { fields: problems } });
+}
+
 /** Starts a run of a published version, its input validated; audited in the same transaction. */
 export async function startRun(deps: ServiceDeps, actor: Actor, meta: RequestMeta, raw: StartRunInput) {
   const args = StartRunInputSchema.parse(raw);
+  const startedById = actor.type === "user" ? actor.userId : null;
+  const audited = (runId: string, version: number) => ({ action: "run.start", targetType: "run", targetId: runId, after: { workflowId: args.workflowId, version } });
   const key = `${args.workflowId}:${args.version ?? "latest"}`;
   const remembered = known(deps.prisma).get(key);
-  if (remembered && !oneStatementNot.has(remembered.versionId)) {
-    const { graph } = await loadVersion(deps.prisma, remembered.versionId);
-    const problems = inputProblems(graph, args.input);
-    if (problems.length) throw new AppError("INVALID_INPUT", { message: `Invalid input: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, details: { fields: problems } });
+  if (remembered?.oneStatement) {
+    await checkInput(deps, remembered.versionId, args.input);
     const at = deps.now();
     const started = await startRunOneStatement(
       deps,
-      { versionId: remembered.versionId, input: args.input, startedById: actor.type === "user" ? actor.userId : null, workflowId: args.workflowId, latest: args.version ? null : remembered.version },
-      (id) => auditRow(actor, meta, { action: "run.start", targetType: "run", targetId: id, after: { workflowId: args.workflowId, version: remembered.version } }, at),
+      { versionId: remembered.versionId, input: args.input, startedById, workflowId: args.workflowId, latest: args.version ? null : remembered.version },
+      (id) => auditRow(actor, meta, audited(id, remembered.version), at),
     );
     if (typeof started === "object") return { runId: started.runId, version: remembered.version };
-    known(deps.prisma).delete(key);
-    if (started === "needs-transaction") oneStatementNot.add(remembered.versionId);
+    if (started === "needs-transaction") remembered.oneStatement = false;
+    else known(deps.prisma).delete(key);
   }
   const version = await deps.prisma.workflowVersion.findFirst({
     where: { workflowId: args.workflowId, ...(args.version ? { version: args.version } : {}) },
@@ -83,12 +90,8 @@ export async function startRun(deps: ServiceDeps, actor: Actor, meta: RequestMet
   if (!version) {
     throw new AppError("NOT_FOUND", { message: args.version ? `Workflow ${args.workflowId} has no version ${args.version}.` : `Workflow ${args.workflowId} has no published version; publish it first.` });
   }
-  const { graph } = await loadVersion(deps.prisma, version.id); // compiled once per process
-  const problems = inputProblems(graph, args.input);
-  if (problems.length) throw new AppError("INVALID_INPUT", { message: `Invalid input: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, details: { fields: problems } });
-  const runId = await engineStartRun(deps, { versionId: version.id, input: args.input, startedById: actor.type === "user" ? actor.userId : null }, (tx, id) =>
-    recordAudit(tx, actor, meta, { action: "run.start", targetType: "run", targetId: id, after: { workflowId: args.workflowId, version: version.version } }, deps.now()),
-  );
-  known(deps.prisma).set(key, { versionId: version.id, version: version.version });
+  await checkInput(deps, version.id, args.input);
+  const runId = await engineStartRun(deps, { versionId: version.id, input: args.input, startedById }, (tx, id) => recordAudit(tx, actor, meta, audited(id, version.version), deps.now()));
+  if (known(deps.prisma).get(key)?.versionId !== version.id) known(deps.prisma).set(key, { versionId: version.id, version: version.version, oneStatement: true });
   return { runId, version: version.version };
 }
