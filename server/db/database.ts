@@ -12,6 +12,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock";
 import { migrate, pendingMigrations, readMigrations, type Migration, type MigrationReport, type SqlSession } from "./migrate";
+import { Notifier, NOTIFY_SQL } from "./notifier";
 
 export type { PrismaClient };
 export type { Prisma } from "./generated/client";
@@ -32,6 +33,19 @@ const fastRunners = new WeakMap<PrismaClient, FastQuery>();
  */
 export function fastQuery(prisma: PrismaClient): FastQuery {
   return fastRunners.get(prisma) ?? (<T>(_name: string, text: string, params: unknown[]) => prisma.$queryRawUnsafe<T[]>(text, ...params));
+}
+
+const notifiers = new WeakMap<PrismaClient, Notifier>();
+
+/**
+ * The notifier that sends the engine's NOTIFYs after its statements commit (see Notifier). On
+ * PostgreSQL it has a connection of its own whose commits do not wait for the disk; elsewhere it
+ * sends through Prisma.
+ */
+export function afterCommit(prisma: PrismaClient): Notifier {
+  let n = notifiers.get(prisma);
+  if (!n) notifiers.set(prisma, (n = new Notifier(async (pairs) => void (await prisma.$queryRawUnsafe(NOTIFY_SQL, JSON.stringify(pairs))))));
+  return n;
 }
 
 export type DatabaseOptions =
@@ -108,6 +122,7 @@ async function openPglite(options: { kind: "pglite"; dataDir: string } | { kind:
         }
       },
       async close() {
+        await notifiers.get(prisma)?.drain();
         await prisma.$disconnect();
         await pglite.close();
         lock?.release();
@@ -142,6 +157,10 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
   const enginePool = new pg.Pool({ connectionString: url, max: 6, options: "-c enable_seqscan=off -c enable_bitmapscan=off -c plan_cache_mode=force_generic_plan" });
   enginePool.on("error", () => undefined);
   fastRunners.set(prisma, async <T>(name: string, text: string, values: unknown[]) => (await enginePool.query({ name, text, values })).rows as T[]);
+  const notifyPool = new pg.Pool({ connectionString: url, max: 1, options: "-c synchronous_commit=off" });
+  notifyPool.on("error", () => undefined);
+  const notifier = new Notifier(async (pairs) => void (await notifyPool.query({ name: "petrel_notify", text: NOTIFY_SQL, values: [JSON.stringify(pairs)] })));
+  notifiers.set(prisma, notifier);
   return {
     kind: "postgres",
     prisma,
@@ -173,9 +192,11 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
       }
     },
     async close() {
+      await notifier.drain();
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
       await enginePool.end().catch(() => undefined);
+      await notifyPool.end().catch(() => undefined);
     },
   };
 }

@@ -313,6 +313,34 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     }
   });
 
+  it("the hot path NOTIFYs a run's watchers after its writes commit", async () => {
+    const { Worker } = await import("./worker");
+    const { RUN_EVENTS_CHANNEL } = await import("./live");
+    const { workflowId } = await f.publish(wf("s:start a:task b:task e:end", "s>a a>b b>e", { config: { a: task("noop"), b: task("noop") } }));
+    // What a listener reads when told about the run: the notification must come after the commit.
+    const seen: Array<{ lastSeq: number; status: string }> = [];
+    let runId = "";
+    const unlisten = await f.db.listen(RUN_EVENTS_CHANNEL, (payload) => {
+      if (!payload.split(",").includes(runId)) return;
+      void f.deps.prisma.run.findUnique({ where: { id: runId }, select: { lastSeq: true, status: true } }).then((r) => r && seen.push(r));
+    });
+    const worker = new Worker(f.deps, { id: "notify-worker", concurrency: 4, pollMs: 60_000, listen: f.db.listen });
+    await worker.start();
+    try {
+      ({ runId } = await startRun(f.deps, f.actor, META, { workflowId }));
+      const deadline = Date.now() + 5000;
+      while (!seen.some((r) => r.status === "completed")) {
+        if (Date.now() > deadline) throw new Error(`the watcher was not told the run completed (saw ${JSON.stringify(seen)})`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const stored = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+      expect(seen.at(-1)).toEqual({ lastSeq: stored.lastSeq, status: "completed" });
+    } finally {
+      await worker.stop();
+      await unlisten();
+    }
+  });
+
   it("heartbeats extend the lease; a missed heartbeat lets it lapse", async () => {
     const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
     g.nodes[1]!.timeouts = { heartbeatMs: 5000, startToCloseMs: 60_000 };

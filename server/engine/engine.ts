@@ -14,11 +14,12 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "../../lib/errors";
 import type { Transition } from "../../lib/petri/net";
 import { ACTIVITY_KINDS, type WorkflowNode } from "../../lib/workflow/schema";
-import { fastQuery, type FastQuery, type PrismaClient, type Tx } from "../db/database";
+import { afterCommit, fastQuery, type PrismaClient, type Tx } from "../db/database";
 import { evaluateExpression } from "../nodes/expressions";
 import type { ServiceDeps } from "../services/deps";
 import { applyEvent, fold, type EngineEvent, type Failure, type FoldedRun, type RunStatus, type TaskKind } from "./events";
 import { backoffMs, leaseMs, retryPolicyOf, shouldRetry, timeoutsOf } from "./policy";
+import { RUN_EVENTS_CHANNEL } from "./live";
 import { loadVersion, type LoadedVersion } from "./version-cache";
 
 export type EngineDeps = ServiceDeps;
@@ -282,24 +283,48 @@ const flushCtes = (gate = "true") => `
  * NOTIFYs `petrel_run_events` with the ids the query `ids` gives, comma-separated: one
  * notification per 200 runs (within NOTIFY's 8000-byte payload), not one per run.
  */
-const notifyRuns = (ids: string) => `(SELECT count(pg_notify('petrel_run_events', c.ids)) FROM (
+const notifyRuns = (ids: string) => `(SELECT count(pg_notify('${RUN_EVENTS_CHANNEL}', c.ids)) FROM (
         SELECT string_agg(x.id::text, ',') AS ids FROM (SELECT y.id, (row_number() OVER ()) / 200 AS chunk FROM (${ids}) AS y(id)) x GROUP BY x.chunk
       ) c)::int`;
 
+/** A flush inside a transaction NOTIFYs in its statement (delivered when the transaction commits). */
 const FLUSH_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
-      (CASE WHEN $6::boolean THEN pg_notify('petrel_tasks', '') END) IS NULL AS tasks_notified,
-      (SELECT count(pg_notify('petrel_runs', x)) FROM jsonb_array_elements_text($7::jsonb) AS x)::int AS runs_notified,
+      (CASE WHEN $6::boolean THEN pg_notify('${TASKS_CHANNEL}', '') END) IS NULL AS tasks_notified,
+      (SELECT count(pg_notify('${RUNS_CHANNEL}', x)) FROM jsonb_array_elements_text($7::jsonb) AS x)::int AS runs_notified,
       ${notifyRuns("SELECT id FROM w")} AS events_notified`;
 const FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FLUSH_COLUMNS}`;
+/**
+ * The hot path's statements commit on their own and leave their NOTIFYs to the caller, who sends
+ * them after the commit (notifyCommitted): a NOTIFY in the statement would hold PostgreSQL's
+ * database-wide notification lock through the commit's disk flush, one writer after another.
+ */
+const FAST_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS tasks_ready, $7::jsonb AS withdrawn`;
+const FAST_FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FAST_COLUMNS}`;
+type FastRow = { applied: string[]; tasks_ready: boolean; withdrawn: string[] };
+
+/** After a hot statement committed: the NOTIFYs its writes call for (see FAST_COLUMNS), merged and sent. */
+function notifyCommitted(deps: EngineDeps, row: Partial<FastRow> | undefined, claimedRuns: Iterable<string> = []): void {
+  const notifier = afterCommit(deps.prisma);
+  const onError = (error: unknown) => deps.log.warn({ err: error }, "a NOTIFY after commit failed; listeners catch up at their next poll");
+  const runs = new Set([...(row?.applied ?? []), ...claimedRuns]);
+  if (runs.size) notifier.notify(RUN_EVENTS_CHANNEL, runs, onError);
+  if (!row?.applied?.length) return;
+  if (row.tasks_ready) notifier.notify(TASKS_CHANNEL, undefined, onError);
+  if (row.withdrawn?.length) notifier.notify(RUNS_CHANNEL, row.withdrawn, onError);
+}
 
 /** Tasks to claim in the same statement as a flush, for `worker`, leaving the runs in `skip` alone. */
 type ClaimWith = { worker: string; limit: number; skip: string[] };
 
 /** The hot path's flush, outside a transaction: writes the runs and, when asked, claims next work. */
 async function flushAndClaim(deps: EngineDeps, rts: RunTx[], now: Date, claim: ClaimWith | null): Promise<{ applied: Set<string>; claimed: ClaimedRow[] }> {
-  if (!claim || claim.limit <= 0) return { applied: await flushRuns(deps.prisma, rts, now, fastQuery(deps.prisma)), claimed: [] };
+  const claiming = claim && claim.limit > 0;
+  if (!claiming && !rts.some((rt) => rt.dirty)) return { applied: new Set(), claimed: [] };
   const params = flushParams(rts, now);
-  const [row] = await fastQuery(deps.prisma)<{ applied: string[]; claimed: ClaimedRow[] }>("petrel_flush_claim", FLUSH_CLAIM_SQL, [...params, claim.limit, claim.worker, JSON.stringify(claim.skip)]);
+  const [row] = claiming
+    ? await fastQuery(deps.prisma)<FastRow & { claimed: ClaimedRow[] }>("petrel_flush_claim", FLUSH_CLAIM_SQL, [...params, claim.limit, claim.worker, JSON.stringify(claim.skip)])
+    : await fastQuery(deps.prisma)<FastRow & { claimed?: undefined }>("petrel_flush", FAST_FLUSH_SQL, params);
+  notifyCommitted(deps, row, (row?.claimed ?? []).map((c) => c.run_id));
   return { applied: new Set(row?.applied ?? []), claimed: row?.claimed ?? [] };
 }
 
@@ -316,11 +341,10 @@ function flushParams(rts: RunTx[], now: Date): unknown[] {
   return [now, runs, events, inserts, updates, notify, withdrawn, created];
 }
 
-/** `run`: the hot path's statement runner, when the write is outside a transaction. */
-async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date, run?: FastQuery): Promise<Set<string>> {
+/** Writes the runs inside a transaction. */
+async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date): Promise<Set<string>> {
   if (!rts.some((rt) => rt.dirty)) return new Set();
-  const params = flushParams(rts, now);
-  const [row] = run ? await run<{ applied: string[] }>("petrel_flush", FLUSH_SQL, params) : await tx.$queryRawUnsafe<Array<{ applied: string[] }>>(FLUSH_SQL, ...params);
+  const [row] = await tx.$queryRawUnsafe<Array<{ applied: string[] }>>(FLUSH_SQL, ...flushParams(rts, now));
   return new Set(row?.applied ?? []);
 }
 
@@ -452,7 +476,7 @@ const START_SQL = `WITH ${flushCtes(`EXISTS (SELECT 1 FROM workflows wf WHERE wf
       FROM jsonb_to_record($11::jsonb) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
       WHERE EXISTS (SELECT 1 FROM nr)
     )
-    SELECT ${FLUSH_COLUMNS}`;
+    SELECT ${FAST_COLUMNS}`;
 
 /** An audit row as audit_log's columns (snake_case), to be written with the change it describes. */
 export type AuditRow = Record<string, unknown> & { target_id?: string | null };
@@ -474,7 +498,8 @@ export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput
   }
   if (rt.finishedChildren.length) return "needs-transaction";
   const params = [...flushParams([rt], rt.now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
-  const [row] = await fastQuery(deps.prisma)<{ applied: string[] }>("petrel_start", START_SQL, params);
+  const [row] = await fastQuery(deps.prisma)<FastRow>("petrel_start", START_SQL, params);
+  notifyCommitted(deps, row);
   return row?.applied.includes(id) ? { runId: id } : "stale";
 }
 
@@ -870,15 +895,14 @@ const CLAIMED_COLUMNS = `id, run_id, node_id, kind, attempt, lease_expires_at, v
         WHERE t.run_id = numbered.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) END AS open`;
 
 const CLAIM_SQL = `WITH ${claimCtes("$1::timestamptz", "$2::int", "$3::text", "'{}'::uuid[]")}
-    SELECT ${CLAIMED_COLUMNS}, ${notifyRuns("SELECT DISTINCT run_id FROM numbered")} AS notified FROM numbered`;
+    SELECT ${CLAIMED_COLUMNS} FROM numbered`;
 
 /**
  * A worker's completions and its next claim in ONE statement (one round trip, one commit per
  * task when unbatched): the claim leaves the runs the flush writes alone ($11).
  */
 const FLUSH_CLAIM_SQL = `WITH ${flushCtes()}, ${claimCtes("$1::timestamptz", "$9::int", "$10::text", "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)::uuid)")}
-    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed,
-      ${notifyRuns("SELECT DISTINCT run_id FROM numbered")} AS claim_notified`;
+    SELECT ${FAST_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed`;
 
 type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
 
@@ -919,6 +943,7 @@ async function toClaimed(deps: EngineDeps, worker: string, rows: ClaimedRow[]): 
  */
 export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
   const rows = await fastQuery(deps.prisma)<ClaimedRow>("petrel_claim", CLAIM_SQL, [deps.now(), limit, worker]);
+  notifyCommitted(deps, undefined, rows.map((r) => r.run_id));
   return toClaimed(deps, worker, rows);
 }
 
