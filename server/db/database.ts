@@ -36,6 +36,8 @@ export function fastQuery(prisma: PrismaClient): FastQuery {
 }
 
 const notifiers = new WeakMap<PrismaClient, Notifier>();
+/** A process sends at most one NOTIFY statement per this pause (see Notifier). */
+const NOTIFY_LINGER_MS = 2;
 
 /**
  * The notifier that sends the engine's NOTIFYs after its statements commit (see Notifier). On
@@ -44,7 +46,7 @@ const notifiers = new WeakMap<PrismaClient, Notifier>();
  */
 export function afterCommit(prisma: PrismaClient): Notifier {
   let n = notifiers.get(prisma);
-  if (!n) notifiers.set(prisma, (n = new Notifier(async (pairs) => void (await prisma.$queryRawUnsafe(NOTIFY_SQL, JSON.stringify(pairs))))));
+  if (!n) notifiers.set(prisma, (n = new Notifier(async (pairs) => void (await prisma.$queryRawUnsafe(NOTIFY_SQL, JSON.stringify(pairs))), NOTIFY_LINGER_MS)));
   return n;
 }
 
@@ -159,7 +161,7 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
   fastRunners.set(prisma, async <T>(name: string, text: string, values: unknown[]) => (await enginePool.query({ name, text, values })).rows as T[]);
   const notifyPool = new pg.Pool({ connectionString: url, max: 1, options: "-c synchronous_commit=off" });
   notifyPool.on("error", () => undefined);
-  const notifier = new Notifier(async (pairs) => void (await notifyPool.query({ name: "petrel_notify", text: NOTIFY_SQL, values: [JSON.stringify(pairs)] })));
+  const notifier = new Notifier(async (pairs) => void (await notifyPool.query({ name: "petrel_notify", text: NOTIFY_SQL, values: [JSON.stringify(pairs)] })), NOTIFY_LINGER_MS);
   notifiers.set(prisma, notifier);
   return {
     kind: "postgres",

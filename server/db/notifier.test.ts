@@ -42,6 +42,20 @@ describe("notifier (NOTIFY after commit, merged)", () => {
     expect(s.inFlight()).toBe(0);
   });
 
+  it("with a pause, sends at most one statement per pause under load, the first one at once", async () => {
+    const times: number[] = [];
+    const sent: Array<Array<[string, string]>> = [];
+    const n = new Notifier(async (pairs) => void (sent.push(pairs), times.push(performance.now())), 60);
+    n.notify("events", ["r1"]);
+    expect(sent).toHaveLength(1); // at once, not after the pause
+    await new Promise((r) => setTimeout(r, 10));
+    n.notify("events", ["r2"]);
+    n.notify("events", ["r3"]);
+    await n.drain();
+    expect(sent).toEqual([[["events", "r1"]], [["events", "r2,r3"]]]);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(55);
+  });
+
   it("splits long id lists into payloads of 200 ids", async () => {
     const s = controlledSender();
     const n = new Notifier(s.send);

@@ -3,9 +3,11 @@
  * notification lock at commit and holds it until the commit is on disk, so every such transaction
  * waits for the WAL flushes of all others before it. The engine's hot statements therefore commit
  * without notifying, and hand the ids to this notifier, which sends them in a statement of its own:
- * one at a time, merging everything handed over while the last one was on its way, on a connection
- * whose commits do not wait for the disk (a notification holds no state worth keeping: listeners
- * read what changed from the tables, and poll as a safety net).
+ * one at a time, merging everything handed over while the last one was on its way or during a short
+ * pause after it (`lingerMs`), on a connection whose commits do not wait for the disk (a
+ * notification holds no state worth keeping: listeners read what changed from the tables, and
+ * poll as a safety net). The first notification after a quiet spell goes at once; under load,
+ * a process sends at most one notifying statement per pause, however many writes it commits.
  */
 
 /** Ids per notification: NOTIFY payloads are at most 8000 bytes, a uuid and a comma take 37. */
@@ -23,7 +25,10 @@ export class Notifier {
   private sending: Promise<void> | null = null;
   private onError: (error: unknown) => void = () => undefined;
 
-  constructor(private readonly send: NotifySender) {}
+  constructor(
+    private readonly send: NotifySender,
+    private readonly lingerMs = 0,
+  ) {}
 
   /**
    * Queues a notification on `channel` carrying `ids` (comma-separated, in payloads of at most
@@ -59,6 +64,7 @@ export class Notifier {
         } catch (error) {
           this.onError(error);
         }
+        if (this.lingerMs > 0) await new Promise((r) => setTimeout(r, this.lingerMs));
       }
     } finally {
       this.sending = null;
