@@ -6,7 +6,7 @@
  */
 import { Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, useStore as useFlowStore, ViewportPortal, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { createContext, memo, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { createContext, memo, useContext, useMemo, useRef, type CSSProperties } from "react";
 import { createStore, useStore, type StoreApi } from "zustand";
 import type { Net } from "../../lib/petri/net";
 import type { NodeState } from "../../lib/runs/run-view";
@@ -69,15 +69,14 @@ const RunNode = memo(function RunNode({ data }: NodeProps<Node<RunNodeData, "run
 
 const NODE_TYPES = { run: RunNode };
 
-/** A token that appears at the step that produced it and glides onto its edge. */
+/**
+ * A token that appears at the step that produced it and glides onto its edge: a CSS animation from
+ * where it came from (`--from`), so a new token costs one render and no script per frame.
+ */
 function Token({ x, y, fromX, fromY, count }: { x: number; y: number; fromX: number; fromY: number; count: number }) {
-  const [at, setAt] = useState({ x: fromX, y: fromY });
-  useEffect(() => {
-    const raf = requestAnimationFrame(() => setAt({ x, y }));
-    return () => cancelAnimationFrame(raf);
-  }, [x, y]);
+  const style = { transform: `translate(${x - 7}px, ${y - 7}px)`, "--from": `translate(${fromX - 7}px, ${fromY - 7}px)` } as CSSProperties;
   return (
-    <div className={`token${count > 1 ? " token-many" : ""}`} data-testid="token" style={{ transform: `translate(${at.x - 7}px, ${at.y - 7}px)` }}>
+    <div className={`token token-in${count > 1 ? " token-many" : ""}`} data-testid="token" style={style}>
       {count > 1 ? count : ""}
     </div>
   );

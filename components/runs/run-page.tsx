@@ -7,7 +7,6 @@
  * duplicate.
  */
 import { useMutation } from "@tanstack/react-query";
-import { useStore } from "zustand";
 import "../designer/designer.css";
 import "./runs.css";
 import Link from "next/link";
@@ -38,16 +37,27 @@ export function RunPage(props: RunPageProps) {
   useEffect(() => {
     const s = state.current;
     let marked = 0;
+    let panelsTimer = 0;
+    let panelsAt = -Infinity;
+    // The page around the canvas (status, panels, history) is redrawn at most every PANELS_MS: when
+    // events pour in, the frames go to the canvas, and the page's messages are not kept waiting.
+    const panels = () => {
+      panelsTimer = 0;
+      panelsAt = performance.now();
+      startTransition(() => {
+        setEvents(s.events.slice());
+        setView({ ...s.view, nodes: new Map(s.view.nodes), marking: s.view.marking.slice() });
+      });
+    };
     const flush = () => {
       s.frame = 0;
       // For measurements (npm run bench -- live): which events this frame draws, and when they were committed.
       const fresh = s.events.slice(marked);
       marked = s.events.length;
       if (fresh.length) performance.mark("petrel:run-events", { detail: fresh.map((e) => ({ seq: e.seq, at: new Date(e.at).getTime() })) });
-      // The canvas first (only the nodes whose state changed redraw), then the panels.
+      // The canvas now (only the nodes whose state changed redraw), the panels soon.
       live.setState({ states: nodeStates(graph, s.view), marking: s.view.marking.slice() });
-      setEvents(s.events.slice());
-      setView({ ...s.view, nodes: new Map(s.view.nodes), marking: s.view.marking.slice() });
+      if (!panelsTimer) panelsTimer = window.setTimeout(panels, Math.max(0, panelsAt + PANELS_MS - performance.now()));
     };
     const sub = client.run.watch.subscribe(
       { runId: props.runId, afterSeq: 0 },
@@ -68,19 +78,16 @@ export function RunPage(props: RunPageProps) {
     );
     return () => {
       cancelAnimationFrame(s.frame);
+      clearTimeout(panelsTimer);
       sub.unsubscribe();
     };
   }, [client, props.runId, graph, live]);
 
   useEffect(() => live.setState({ selected }), [live, selected]);
 
-  // Folded once per frame, in flush(); the page reads the same map the canvas does.
-  const states = useStore(live, (st) => st.states);
-  // The timeline and the history are the heavier panels: when events pour in they are redrawn at
-  // most four times a second, so the canvas keeps up with every frame.
-  const slowView = useThrottled(view, 250);
-  const slowStates = useThrottled(states, 250);
-  const slowEvents = useThrottled(events, 250);
+  // The steps' states at the panels' pace (the canvas's nodes read theirs from the live store each
+  // frame): for the edges' colours, the failure banner and the selected step.
+  const states = useMemo(() => nodeStates(graph, view), [graph, view]);
   const failedNode = view.status === "failed" ? graph.nodes.find((n) => states.get(n.id) === "failed") : undefined;
   const selectedNode = graph.nodes.find((n) => n.id === selected);
 
@@ -127,9 +134,9 @@ export function RunPage(props: RunPageProps) {
       <div className="run-body">
         <div className="run-main">
           <RunLiveContext.Provider value={live}>
-            <RunCanvas graph={graph} net={net} edgeStates={slowStates} onSelect={setSelected} />
+            <RunCanvas graph={graph} net={net} edgeStates={states} onSelect={setSelected} />
           </RunLiveContext.Provider>
-          <Timeline graph={graph} view={slowView} selected={selected} onSelect={setSelected} />
+          <Timeline graph={graph} view={view} selected={selected} onSelect={setSelected} />
         </div>
         <aside className="run-side">
           {selectedNode ? <NodeDetails nodeId={selectedNode.id} label={selectedNode.label ?? selectedNode.id} view={view} state={states.get(selectedNode.id) ?? "pending"} /> : <p className="muted small">Select a step to see its attempts, output and error.</p>}
@@ -141,7 +148,7 @@ export function RunPage(props: RunPageProps) {
           </section>
           <section>
             <h3>History ({events.length} events)</h3>
-            <EventList events={slowEvents} />
+            <EventList events={events} />
           </section>
         </aside>
       </div>
@@ -149,21 +156,8 @@ export function RunPage(props: RunPageProps) {
   );
 }
 
-/** `value`, but updated at most once per `ms` (the last value always lands). */
-function useThrottled<T>(value: T, ms: number): T {
-  const [shown, setShown] = useState(value);
-  const last = useRef(0);
-  useEffect(() => {
-    const wait = Math.max(0, last.current + ms - Date.now());
-    const timer = setTimeout(() => {
-      last.current = Date.now();
-      // A transition: React may pause this (heavier) render to let the canvas draw the next frame.
-      startTransition(() => setShown(value));
-    }, wait);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return shown;
-}
+/** How often the page around the canvas is redrawn at most while events arrive. */
+const PANELS_MS = 250;
 
 function NodeDetails({ nodeId, label, view, state }: { nodeId: string; label: string; view: RunView; state: string }) {
   const v = view.nodes.get(nodeId);
