@@ -56,6 +56,10 @@ describe.each(DATABASE_KINDS)("[live] run events, retry, re-run, inbox on %s", (
     const all = await collect(runId, 0, (ev) => ev.at(-1)?.type === "RunCompleted", () => f.drain().then(() => undefined));
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     expect(all.length).toBe(await lastSeq());
+    // Each event as the history shows it: the same fields and types.
+    const history = await f.deps.prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { seq: true, type: true, nodeId: true, taskId: true, attempt: true, payload: true, at: true } });
+    expect(all).toEqual(history);
+    expect(all[0]!.at).toBeInstanceOf(Date);
     expect(all.length).toBeGreaterThan(before);
     // The page's fold of the stream agrees with the engine's stored state.
     const view = foldRunView(all);
