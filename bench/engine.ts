@@ -6,7 +6,7 @@
  * - runs per second of a 10-step sequential workflow: embedded (PGlite, in-process worker) and
  *   PostgreSQL with 1 and 3 worker processes;
  * - start-to-completion latency of a 1-step run, p50 and p99 (embedded and PostgreSQL).
- * Sizes: BENCH_JOBS (default 3000) tasks per claim measurement, BENCH_RUNS (default 300) runs;
+ * Sizes: BENCH_JOBS (default 20,000) tasks per claim measurement, BENCH_RUNS (default 300) runs;
  * BENCH_REPEAT (default 3) turns of each throughput measurement, medians reported.
  * BENCH_PROF=1 writes CPU profiles of the worker processes to /tmp/cpuprof. BENCH_ENGINE_ONLY=claims,
  * runs or latency measures only that part.
@@ -31,7 +31,7 @@ import { createPostgresDatabase, testConfig } from "../server/testing/databases"
 import { META } from "../server/testing/engine";
 import { median, percentile, report } from "./report";
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
+const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 /** Turns per measurement; the median is reported. */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
