@@ -297,6 +297,7 @@ const FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FLUSH_COLUMNS}`;
  * The hot path's statements commit on their own and leave their NOTIFYs to the caller, who sends
  * them after the commit (notifyCommitted): a NOTIFY in the statement would hold PostgreSQL's
  * database-wide notification lock through the commit's disk flush, one writer after another.
+ * What to notify comes back with the result: the runs written, and $6 and $7 as they were sent.
  */
 const FAST_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS tasks_ready, $7::jsonb AS withdrawn`;
 const FAST_FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FAST_COLUMNS}`;
