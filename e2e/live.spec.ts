@@ -32,6 +32,15 @@ async function historyMatches(page: Page, request: APIRequestContext, runId: str
   await expect(page.getByTestId("event-list")).toHaveAttribute("data-count", String(run.lastSeq));
 }
 
+/** Which edges of the run canvas show as taken (green). */
+async function expectTaken(page: Page, edges: Record<string, boolean>) {
+  for (const [id, taken] of Object.entries(edges)) {
+    const path = page.getByTestId(`rf__edge-${id}`).locator("path.react-flow__edge-path");
+    if (taken) await expect(path, `edge ${id} taken`).toHaveCSS("stroke", "rgb(63, 154, 93)");
+    else await expect(path, `edge ${id} not taken`).not.toHaveCSS("stroke", "rgb(63, 154, 93)");
+  }
+}
+
 test("[live] start the demo from the UI, watch it, approve its human task from the inbox, see it complete", async ({ page, context }) => {
   await signIn(page, E2E_ADMIN);
   // Publish the seeded demo.
@@ -57,6 +66,8 @@ test("[live] start the demo from the UI, watch it, approve its human task from t
   await expect(page.getByTestId("timeline-bar").first()).toBeVisible();
   // The run's token sits on the waiting step.
   await expect(page.getByTestId("token")).toHaveCount(1);
+  // The edges it took are green, the branch it did not take is not.
+  await expectTaken(page, { e1: true, e2: true, e3: false, e4: false });
 
   // Approve it from the inbox in another tab; this page follows live.
   const inbox = await context.newPage();
@@ -72,6 +83,7 @@ test("[live] start the demo from the UI, watch it, approve its human task from t
   await expect(runNode(page, "auto")).toHaveAttribute("data-state", "skipped");
   // At the end the token rests at the end.
   await expect(page.getByTestId("token")).toHaveCount(1);
+  await expectTaken(page, { e1: true, e2: true, e3: false, e4: true, e5: false, e6: true, e7: true });
   const request = await apiAs(page);
   await historyMatches(page, request, runId);
 

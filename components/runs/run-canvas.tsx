@@ -4,9 +4,9 @@
  * readable without colour), tokens on the edges that hold them — a new token starts at the step
  * that produced it and glides onto its edge.
  */
-import { Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, useStore as useFlowStore, ViewportPortal, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, SmoothStepEdge, useStore as useFlowStore, ViewportPortal, type Edge, type EdgeProps, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { createContext, memo, useContext, useMemo, useRef, type CSSProperties } from "react";
+import { createContext, memo, useContext, useMemo, type CSSProperties } from "react";
 import { createStore, useStore, type StoreApi } from "zustand";
 import type { Net } from "../../lib/petri/net";
 import type { NodeState } from "../../lib/runs/run-view";
@@ -69,6 +69,17 @@ const RunNode = memo(function RunNode({ data }: NodeProps<Node<RunNodeData, "run
 
 const NODE_TYPES = { run: RunNode };
 
+const TAKEN: CSSProperties = { stroke: "#3f9a5d", strokeWidth: 2 };
+
+/** An edge, green once the run has gone along it (its source done, its target reached): read per edge, like the steps. */
+const RunEdge = memo(function RunEdge(props: EdgeProps) {
+  const { source, target } = props;
+  const taken = useRunLive((s) => s.states.get(source) === "done" && s.states.get(target) !== "pending" && s.states.get(target) !== "skipped");
+  return <SmoothStepEdge {...props} style={taken ? TAKEN : props.style} />;
+});
+
+const EDGE_TYPES = { run: RunEdge };
+
 /**
  * A token that appears at the step that produced it and glides onto its edge: a CSS animation from
  * where it came from (`--from`), so a new token costs one render and no script per frame.
@@ -121,10 +132,10 @@ function Tokens({ graph, net }: { graph: WorkflowGraph; net: Net }) {
 }
 
 /**
- * The canvas. Its props change rarely: `edgeStates` is the (throttled) state map used to colour
- * the edges a run has taken; node states, tokens and the selection come from the RunLive store.
+ * The canvas. It is drawn once per graph: node and edge states, tokens and the selection come from
+ * the RunLive store, read by each node and edge.
  */
-export const RunCanvas = memo(function RunCanvas({ graph, net, edgeStates, onSelect }: { graph: WorkflowGraph; net: Net; edgeStates: Map<string, NodeState>; onSelect(nodeId: string | null): void }) {
+export const RunCanvas = memo(function RunCanvas({ graph, net, onSelect }: { graph: WorkflowGraph; net: Net; onSelect(nodeId: string | null): void }) {
   // Sizes are known per kind: giving them (as measured) spares React Flow re-measuring nodes.
   const nodes = useMemo<Node<RunNodeData, "run">[]>(
     () =>
@@ -134,31 +145,20 @@ export const RunCanvas = memo(function RunCanvas({ graph, net, edgeStates, onSel
       }),
     [graph],
   );
-  const edgeCache = useRef(new Map<string, Edge>());
-  const edgesRef = useRef<Edge[]>([]);
-  const edges = useMemo<Edge[]>(() => {
-    const next = graph.edges.map((e) => {
-      const className = `${e.kind === "error" ? "edge-error" : ""}${edgeStates.get(e.source) === "done" && edgeStates.get(e.target) !== "pending" && edgeStates.get(e.target) !== "skipped" ? " edge-taken" : ""}`;
-      const prev = edgeCache.current.get(e.id);
-      if (prev && prev.className === className) return prev;
-      return {
+  const edges = useMemo<Edge[]>(
+    () =>
+      graph.edges.map((e) => ({
         id: e.id,
         source: e.source,
         target: e.target,
-        ...(e.kind === "error" ? { sourceHandle: "error" } : {}),
-        type: "smoothstep",
-        className,
+        ...(e.kind === "error" ? { sourceHandle: "error", className: "edge-error" } : {}),
+        type: "run",
         markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
         ...(e.condition || e.isDefault ? { label: e.isDefault ? "default" : e.condition } : {}),
         selectable: false,
-      } satisfies Edge;
-    });
-    const before = edgesRef.current;
-    if (before.length === next.length && before.every((e, i) => e === next[i])) return before;
-    edgeCache.current = new Map(next.map((e) => [e.id, e]));
-    edgesRef.current = next;
-    return next;
-  }, [graph, edgeStates]);
+      })),
+    [graph],
+  );
   return (
     <div className="canvas run-canvas" data-testid="run-canvas">
       <ReactFlowProvider>
@@ -166,6 +166,7 @@ export const RunCanvas = memo(function RunCanvas({ graph, net, edgeStates, onSel
           nodes={nodes}
           edges={edges}
           nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable

@@ -85,8 +85,8 @@ export function RunPage(props: RunPageProps) {
 
   useEffect(() => live.setState({ selected }), [live, selected]);
 
-  // The steps' states at the panels' pace (the canvas's nodes read theirs from the live store each
-  // frame): for the edges' colours, the failure banner and the selected step.
+  // The steps' states at the panels' pace (the canvas reads them from the live store each frame):
+  // for the failure banner and the selected step.
   const states = useMemo(() => nodeStates(graph, view), [graph, view]);
   const failedNode = view.status === "failed" ? graph.nodes.find((n) => states.get(n.id) === "failed") : undefined;
   const selectedNode = graph.nodes.find((n) => n.id === selected);
@@ -134,7 +134,7 @@ export function RunPage(props: RunPageProps) {
       <div className="run-body">
         <div className="run-main">
           <RunLiveContext.Provider value={live}>
-            <RunCanvas graph={graph} net={net} edgeStates={states} onSelect={setSelected} />
+            <RunCanvas graph={graph} net={net} onSelect={setSelected} />
           </RunLiveContext.Provider>
           <Timeline graph={graph} view={view} selected={selected} onSelect={setSelected} />
         </div>
