@@ -97,6 +97,22 @@ function taskFromJson(j: Record<string, unknown>): TaskRow {
   };
 }
 
+/** What the flush's task UPDATE reads of a changed task: its key, its run, and the columns it sets. */
+function taskChangeToJson(t: TaskRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    run_id: t.runId,
+    status: t.status,
+    run_at: t.runAt.toISOString(),
+    attempt: t.attempt,
+    lease_owner: t.leaseOwner,
+    lease_expires_at: t.leaseExpiresAt?.toISOString() ?? null,
+    heartbeat: t.heartbeat ?? null,
+    last_error: t.lastError ?? null,
+    child_run_id: t.childRunId,
+  };
+}
+
 function taskToJson(t: TaskRow): Record<string, unknown> {
   return {
     id: t.id,
@@ -218,7 +234,7 @@ class RunTx {
         : null,
       events: this.events.map((e, i) => ({ run_id: this.run.id, i: i + 1, type: e.type, node_id: "nodeId" in e ? (e.nodeId ?? null) : null, task_id: "taskId" in e ? e.taskId : null, attempt: "attempt" in e ? e.attempt : null, payload: e })),
       inserts: [...this.inserted].map((id) => taskToJson(this.tasks.get(id)!)),
-      updates: [...this.changed].map((id) => taskToJson(this.tasks.get(id)!)),
+      updates: [...this.changed].map((id) => taskChangeToJson(this.tasks.get(id)!)),
       notifyTasks: [...this.inserted, ...this.changed].some((id) => this.tasks.get(id)!.status === "ready"),
       withdrewIn: this.withdrew ? this.run.id : null,
     };
