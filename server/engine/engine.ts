@@ -263,10 +263,10 @@ type FlushPart = {
 
 /**
  * Writes what the given runs changed in ONE statement: each run's row (which also takes the
- * events' sequence numbers), the events, new tasks and changed tasks, and the NOTIFYs (ready
- * work for workers; withdrawn work for the workers running it).
+ * events' sequence numbers), the events, new tasks and changed tasks. What it wrote is notified
+ * after the commit (see FLUSH_COLUMNS). `gate`: a condition the new runs ($8) are inserted under
+ * (see startRunOneStatement).
  */
-/** `gate`: a condition the new runs ($8) are inserted under (see startRunOneStatement). */
 const flushCtes = (gate = "true") => `
     r AS (
       UPDATE runs SET last_seq = runs.last_seq + x.n, updated_at = $1::timestamptz, status = x.status::"RunStatus",
@@ -296,31 +296,17 @@ const flushCtes = (gate = "true") => `
         AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
     )`;
 /**
- * NOTIFYs `petrel_run_events` with the ids the query `ids` gives, comma-separated: one
- * notification per 200 runs (within NOTIFY's 8000-byte payload), not one per run.
+ * Every write commits without notifying and leaves its NOTIFYs to the caller, who sends them after
+ * the commit (notifyCommitted): a NOTIFY in the statement would hold PostgreSQL's database-wide
+ * notification lock through the commit's disk flush, one writer after another. What to notify
+ * comes back with the result: the runs written, and $6 and $7 as they were sent.
  */
-const notifyRuns = (ids: string) => `(SELECT count(pg_notify('${RUN_EVENTS_CHANNEL}', c.ids)) FROM (
-        SELECT string_agg(x.id::text, ',') AS ids FROM (SELECT y.id, (row_number() OVER ()) / 200 AS chunk FROM (${ids}) AS y(id)) x GROUP BY x.chunk
-      ) c)::int`;
-
-/** A flush inside a transaction NOTIFYs in its statement (delivered when the transaction commits). */
-const FLUSH_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied,
-      (CASE WHEN $6::boolean THEN pg_notify('${TASKS_CHANNEL}', '') END) IS NULL AS tasks_notified,
-      (SELECT count(pg_notify('${RUNS_CHANNEL}', x)) FROM jsonb_array_elements_text($7::jsonb) AS x)::int AS runs_notified,
-      ${notifyRuns("SELECT id FROM w")} AS events_notified`;
+const FLUSH_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS tasks_ready, $7::jsonb AS withdrawn`;
 const FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FLUSH_COLUMNS}`;
-/**
- * The hot path's statements commit on their own and leave their NOTIFYs to the caller, who sends
- * them after the commit (notifyCommitted): a NOTIFY in the statement would hold PostgreSQL's
- * database-wide notification lock through the commit's disk flush, one writer after another.
- * What to notify comes back with the result: the runs written, and $6 and $7 as they were sent.
- */
-const FAST_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS tasks_ready, $7::jsonb AS withdrawn`;
-const FAST_FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FAST_COLUMNS}`;
-type FastRow = { applied: string[]; tasks_ready: boolean; withdrawn: string[] };
+type FlushRow = { applied: string[]; tasks_ready: boolean; withdrawn: string[] };
 
-/** After a hot statement committed: the NOTIFYs its writes call for (see FAST_COLUMNS), merged and sent. */
-function notifyCommitted(deps: EngineDeps, row: Partial<FastRow> | undefined, claimedRuns: Iterable<string> = []): void {
+/** After a write committed: the NOTIFYs it calls for (see FLUSH_COLUMNS), merged and sent. */
+function notifyCommitted(deps: EngineDeps, row: Partial<FlushRow> | undefined, claimedRuns: Iterable<string> = []): void {
   const notifier = afterCommit(deps.prisma);
   const onError = (error: unknown) => deps.log.warn({ err: error }, "a NOTIFY after commit failed; listeners catch up at their next poll");
   const runs = new Set([...(row?.applied ?? []), ...claimedRuns]);
@@ -339,8 +325,8 @@ async function flushAndClaim(deps: EngineDeps, rts: RunTx[], now: Date, claim: C
   if (!claiming && !rts.some((rt) => rt.dirty)) return { applied: new Set(), claimed: [] };
   const params = flushParams(rts, now);
   const [row] = claiming
-    ? await fastQuery(deps.prisma)<FastRow & { claimed: ClaimedRow[] }>("petrel_flush_claim", FLUSH_CLAIM_SQL, [...params, claim.limit, claim.worker, JSON.stringify(claim.skip)])
-    : await fastQuery(deps.prisma)<FastRow & { claimed?: undefined }>("petrel_flush", FAST_FLUSH_SQL, params);
+    ? await fastQuery(deps.prisma)<FlushRow & { claimed: ClaimedRow[] }>("petrel_flush_claim", FLUSH_CLAIM_SQL, [...params, claim.limit, claim.worker, JSON.stringify(claim.skip)])
+    : await fastQuery(deps.prisma)<FlushRow & { claimed?: undefined }>("petrel_flush", FLUSH_SQL, params);
   notifyCommitted(deps, row, (row?.claimed ?? []).map((c) => c.run_id));
   return { applied: new Set(row?.applied ?? []), claimed: row?.claimed ?? [] };
 }
@@ -358,10 +344,14 @@ function flushParams(rts: RunTx[], now: Date): unknown[] {
   return [now, runs, events, inserts, updates, notify, withdrawn, created];
 }
 
+/** What each transaction wrote, to be notified once it has committed (see engineTx). */
+const writtenBy = new WeakMap<Tx, FlushRow[]>();
+
 /** Writes the runs inside a transaction. */
-async function flushRuns(tx: Tx | PrismaClient, rts: RunTx[], now: Date): Promise<Set<string>> {
+async function flushRuns(tx: Tx, rts: RunTx[], now: Date): Promise<Set<string>> {
   if (!rts.some((rt) => rt.dirty)) return new Set();
-  const [row] = await tx.$queryRawUnsafe<Array<{ applied: string[] }>>(FLUSH_SQL, ...flushParams(rts, now));
+  const [row] = await tx.$queryRawUnsafe<FlushRow[]>(FLUSH_SQL, ...flushParams(rts, now));
+  if (row) writtenBy.get(tx)?.push(row);
   return new Set(row?.applied ?? []);
 }
 
@@ -415,14 +405,18 @@ async function lockRuns(tx: Tx, deps: EngineDeps, runIds: string[]): Promise<Map
 
 /**
  * An engine operation: one transaction (retried after a deadlock) that ends by writing every run
- * it touched — one statement for all of them.
+ * it touched — one statement for all of them — and, once committed, notifies what it wrote.
  */
 async function engineTx<T>(deps: EngineDeps, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTx(deps.prisma, async (tx) => {
-    const result = await fn(tx);
+  let written: FlushRow[] = [];
+  const result = await inTx(deps.prisma, async (tx) => {
+    writtenBy.set(tx, (written = [])); // a retried attempt starts over
+    const out = await fn(tx);
     await flushRuns(tx, [...heldBy(tx).values()], deps.now());
-    return result;
+    return out;
   });
+  for (const row of written) notifyCommitted(deps, row);
+  return result;
 }
 
 async function openRun(tx: Tx, deps: EngineDeps, runId: string): Promise<RunTx> {
@@ -493,7 +487,7 @@ const START_SQL = `WITH ${flushCtes(`EXISTS (SELECT 1 FROM workflows wf WHERE wf
       FROM jsonb_to_record($11::jsonb) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
       WHERE EXISTS (SELECT 1 FROM nr)
     )
-    SELECT ${FAST_COLUMNS}`;
+    SELECT ${FLUSH_COLUMNS}`;
 
 /** An audit row as audit_log's columns (snake_case), to be written with the change it describes. */
 export type AuditRow = Record<string, unknown> & { target_id?: string | null };
@@ -515,7 +509,7 @@ export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput
   }
   if (rt.finishedChildren.length) return "needs-transaction";
   const params = [...flushParams([rt], rt.now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
-  const [row] = await fastQuery(deps.prisma)<FastRow>("petrel_start", START_SQL, params);
+  const [row] = await fastQuery(deps.prisma)<FlushRow>("petrel_start", START_SQL, params);
   notifyCommitted(deps, row);
   return row?.applied.includes(id) ? { runId: id } : "stale";
 }
@@ -919,7 +913,7 @@ const CLAIM_SQL = `WITH ${claimCtes("$1::timestamptz", "$2::int", "$3::text", "'
  * task when unbatched): the claim leaves the runs the flush writes alone ($11).
  */
 const FLUSH_CLAIM_SQL = `WITH ${flushCtes()}, ${claimCtes("$1::timestamptz", "$9::int", "$10::text", "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)::uuid)")}
-    SELECT ${FAST_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed`;
+    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed`;
 
 type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
 
