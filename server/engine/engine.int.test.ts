@@ -1,7 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { z } from "zod";
 import { wf } from "../../lib/petri/fixtures/build";
 import { DATABASE_KINDS } from "../testing/databases";
 import { engineFixture, META, type EngineFixture } from "../testing/engine";
+import { Worker } from "./worker";
 import { claimTasks, completeAndClaim, completeTask, completeTasks, queryRun, reapExpiredLeases, signalRun } from "./engine";
 import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
 import { startRun } from "../services/runs/start-run";
@@ -555,5 +558,41 @@ describe.each(DATABASE_KINDS)("timeouts and error types on %s", (kind) => {
     await f.drain();
     const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
     expect([run.status, (run.error as { type: string }).type]).toEqual(["failed", "RunTimeout"]);
+  });
+});
+
+describe("worker slots on postgresql", () => {
+  const fx = useEngine("postgresql");
+
+  it("a finished attempt frees its slot before its completion is written, and stop() waits for that write", async () => {
+    const f = fx();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    f.deps.plugins.register({ type: "gated", title: "t", description: "t", configSchema: z.looseObject({}), execute: async () => (calls++ === 0 ? gate : undefined) });
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "gated" } } });
+    const first = await f.start(g);
+    const worker = new Worker(f.deps, { id: "slots", concurrency: 1, pollMs: 50 });
+    await worker.start();
+    while (calls === 0) await new Promise((r) => setTimeout(r, 10));
+    const second = await f.start(g);
+    // Hold the first run's row: its completion cannot be written until this transaction ends.
+    const lock = new pg.Client({ connectionString: f.url! });
+    await lock.connect();
+    await lock.query("BEGIN");
+    await lock.query("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", [first]);
+    release();
+    while (worker.busy > 0) await new Promise((r) => setTimeout(r, 10)); // the plugin returned: its slot is free
+    let stopped = false;
+    const stopping = worker.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stopped).toBe(false); // the completion is still in flight
+    await lock.query("COMMIT");
+    await lock.end();
+    await stopping;
+    expect(worker.stats.completed).toBe(1);
+    expect(await f.status(first)).toBe("completed");
+    // The second run's task, taken by the same statement while the worker was stopping, was given back.
+    expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId: second } })).status).toBe("ready");
   });
 });

@@ -1028,8 +1028,13 @@ export async function completeTasks(deps: EngineDeps, items: Completion[], testi
   return (await completeAndClaim(deps, items, null, testing)).results;
 }
 
-/** A worker's offer to take up to `limit` more tasks with its completions. */
-export type ClaimOffer = { worker: string; limit: number };
+/**
+ * A worker's offer to take up to `limit` more tasks with its completions. `queue: false`: only the
+ * steps the completions enable in their own runs (eager start), none from the queue — the worker's
+ * loop claims from the queue meanwhile, on another connection. `onLeased(n)`: told, before the
+ * write is sent, how many of the offered slots the eager start took; the rest are free again.
+ */
+export type ClaimOffer = { worker: string; limit: number; queue?: boolean; onLeased?: (n: number) => void };
 
 /**
  * Completes attempts (see completeTasks) and, in the same statement, takes up to `offer.limit`
@@ -1085,7 +1090,9 @@ export async function completeAndClaim(deps: EngineDeps, items: Completion[], of
   await testing?.afterRead?.();
   const writable = [...byRun.values()].filter((rt) => !locked.has(rt.run.id) && !reread.has(rt.run.id));
   const eager = offer ? leaseEnabledSteps(writable, offer) : [];
-  const flushed = await flushAndClaim(deps, writable, now, offer ? { worker: offer.worker, limit: offer.limit - eager.length, skip: [...byRun.keys()] } : null);
+  offer?.onLeased?.(eager.length);
+  const fromQueue = offer && offer.queue !== false ? offer.limit - eager.length : 0;
+  const flushed = await flushAndClaim(deps, writable, now, offer ? { worker: offer.worker, limit: fromQueue, skip: [...byRun.keys()] } : null);
   const applied = flushed.applied;
   const claimed = [...eager.filter((e) => applied.has(e.runId)), ...(await toClaimed(deps, offer?.worker ?? "", flushed.claimed))];
   const stale = items.map((c, i) => ({ c, i })).filter(({ c, i }) => !locked.has(c.runId) && (reread.has(c.runId) || (snapshots.get(c.runId) && results[i] === true && !applied.has(c.runId))));

@@ -85,12 +85,16 @@ export class Worker {
   private unlisten: Array<() => Promise<void>> = [];
   private lastReap = 0;
   private checker: NodeJS.Timeout | null = null;
+  /** Every attempt begun and not yet written (its plugin running, or its completion in flight). */
+  private readonly settling = new Set<Promise<void>>();
   /** Finished attempts waiting for the completion in flight (group commit). */
   private readonly completions: Waiting[] = [];
   /** Completion statements in flight (at most COMPLETION_WRITERS). */
   private writers = 0;
   /** Tasks this worker has begun to run. */
   private started = 0;
+  /** The loop's own claim is in flight. */
+  private claiming = false;
   /** Slots promised to claims in flight (a completion's statement may bring new tasks). */
   private reserved = 0;
   /** Tasks completed and failed by this worker (for tests and metrics). */
@@ -135,7 +139,8 @@ export class Worker {
         }
         const free = concurrency - this.running.size - this.reserved;
         if (free > 0) {
-          const tasks = await claimTasks(this.deps, this.id, Math.min(free, this.options.batchSize ?? free));
+          this.claiming = true;
+          const tasks = await claimTasks(this.deps, this.id, Math.min(free, this.options.batchSize ?? free)).finally(() => (this.claiming = false));
           claimed = tasks.length;
           for (const t of tasks) this.execute(t);
           if (claimed === free) continue;
@@ -160,14 +165,19 @@ export class Worker {
   private execute(task: ClaimedTask): void {
     this.started++;
     const abort = new AbortController();
+    // The slot is free once the plugin has returned: the worker takes its next task while the
+    // attempt's completion (or failure) is being written, as graphile-worker does, so that the
+    // database works on the write and the next claim at once.
+    const slotFree = () => {
+      if (this.running.delete(task.id)) this.poke();
+    };
     const done = (async () => {
       const lease = { taskId: task.id, worker: this.id, attempt: task.attempt, runId: task.runId };
+      let output: unknown;
       try {
-        const output = task.kind === "timer" ? null : await this.runPlugin(task, abort.signal);
-        const ok = await this.complete({ ...lease, output, snapshot: task.snapshot });
-        if (ok) this.stats.completed++;
-        else this.stats.lostLeases++;
+        output = task.kind === "timer" ? null : await this.runPlugin(task, abort.signal);
       } catch (thrown) {
+        slotFree();
         const failure = toFailure(thrown);
         try {
           const ok = await failTask(this.deps, { ...lease, failure });
@@ -176,12 +186,22 @@ export class Worker {
         } catch (error) {
           this.deps.log.error({ err: error, taskId: task.id }, "could not record a failed attempt; its lease will expire");
         }
-      } finally {
-        this.running.delete(task.id);
-        this.poke();
+        return;
       }
-    })();
+      slotFree();
+      try {
+        const ok = await this.complete({ ...lease, output, snapshot: task.snapshot });
+        if (ok) this.stats.completed++;
+        else this.stats.lostLeases++;
+      } catch (error) {
+        this.deps.log.error({ err: error, taskId: task.id }, "could not record a completed attempt; its lease will expire and the step runs again");
+      }
+    })().finally(() => {
+      slotFree();
+      this.settling.delete(done);
+    });
     this.running.set(task.id, { task, abort, done });
+    this.settling.add(done);
   }
 
   /**
@@ -201,14 +221,25 @@ export class Worker {
     try {
       while (this.completions.length) {
         const batch = this.completions.splice(0, COMPLETION_BATCH);
-        // The same statement claims the worker's next tasks: as many slots as these completions
-        // free (they still count as running), within the batch size, and none while stopping.
+        // The same statement starts the worker's next tasks in its free slots, within the batch
+        // size (none while stopping): first the steps these completions enable in their own runs
+        // (eager start), then, unless the loop is claiming already, due tasks from the queue — one
+        // round trip and one commit per task when tasks run one at a time. While the loop claims,
+        // the slots the eager start does not take are handed back before the statement is sent,
+        // and the database works on the loop's claim and this write at once.
         const concurrency = this.options.concurrency ?? 8;
-        const room = this.stopping ? 0 : Math.max(0, concurrency - (this.running.size - batch.length) - this.reserved);
-        const ask = Math.min(room, this.options.batchSize ?? room);
-        this.reserved += ask;
+        const room = this.stopping ? 0 : Math.max(0, concurrency - this.running.size - this.reserved);
+        let held = Math.min(room, this.options.batchSize ?? room);
+        const queue = !this.claiming;
+        this.reserved += held;
+        const onLeased = (n: number) => {
+          if (queue) return;
+          this.reserved -= held - n;
+          held = n;
+          if (this.reserved + this.running.size < concurrency) this.poke();
+        };
         try {
-          const { results, claimed } = await completeAndClaim(this.deps, batch.map((w) => w.c), ask > 0 ? { worker: this.id, limit: ask } : null);
+          const { results, claimed } = await completeAndClaim(this.deps, batch.map((w) => w.c), held > 0 ? { worker: this.id, limit: held, queue, onLeased } : null);
           for (const t of claimed) {
             if (!this.stopping) this.execute(t);
             else await releaseTask(this.deps, { taskId: t.id, worker: this.id, attempt: t.attempt }).catch(() => false);
@@ -218,7 +249,7 @@ export class Worker {
           // Something went wrong: write each on its own, so that one bad completion holds back no other.
           for (const w of batch) await completeTask(this.deps, w.c).then(w.resolve, w.reject);
         } finally {
-          this.reserved -= ask;
+          this.reserved -= held;
         }
       }
     } finally {
@@ -310,7 +341,7 @@ export class Worker {
     const tasks = await claimTasks(this.deps, this.id, this.options.concurrency ?? 8);
     for (const t of tasks) this.execute(t);
     // Completions may bring next steps with them (eager start): wait for those too.
-    while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));
+    while (this.settling.size) await Promise.all([...this.settling]);
     return this.started - before;
   }
 
@@ -345,6 +376,10 @@ export class Worker {
         r.abort.abort(new Error("the worker is stopping"));
       }
     }
+    // Completions still in flight are written before the worker is done (not the aborted
+    // plugins: a plugin that ignores its signal must not hold the stop up).
+    const plugins = new Set([...this.running.values()].map((r) => r.done));
+    await Promise.all([...this.settling].filter((p) => !plugins.has(p)));
     for (const u of this.unlisten) await u().catch(() => undefined);
   }
 
