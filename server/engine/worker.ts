@@ -233,13 +233,12 @@ export class Worker {
         const queue = !this.claiming;
         this.reserved += held;
         const onLeased = (n: number) => {
-          if (queue) return;
           this.reserved -= held - n;
           held = n;
           if (this.reserved + this.running.size < concurrency) this.poke();
         };
         try {
-          const { results, claimed } = await completeAndClaim(this.deps, batch.map((w) => w.c), held > 0 ? { worker: this.id, limit: held, queue, onLeased } : null);
+          const { results, claimed } = await completeAndClaim(this.deps, batch.map((w) => w.c), held > 0 ? { worker: this.id, limit: held, ...(queue ? {} : { queue, onLeased }) } : null);
           for (const t of claimed) {
             if (!this.stopping) this.execute(t);
             else await releaseTask(this.deps, { taskId: t.id, worker: this.id, attempt: t.attempt }).catch(() => false);
