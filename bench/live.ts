@@ -20,6 +20,7 @@ import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import WebSocket from "ws";
 import { CHROMIUM_ARGS, chromiumPath } from "../e2e/chromium";
+import { RUNNING } from "../lib/runs/run-view";
 import type { AppRouter } from "../server/api/router";
 import { createPostgresDatabase } from "../server/testing/databases";
 import { TrpcHttp } from "../server/testing/http-client";
@@ -171,6 +172,7 @@ async function manyClients(url: string, api: TrpcHttp, serverPid: number): Promi
       {
         onStarted: () => ++started === clients.length && allStarted(),
         onData: (t) => {
+          if (t.data.type === RUNNING) return; // not a history event (see watchRun)
           const at = new Date(t.data.at).getTime();
           if (at >= goAt) latencies.push(Date.now() - at);
           if (t.data.type === "RunCompleted" && !finished.has(i)) {

@@ -13,7 +13,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { startTransition, useEffect, useMemo, useRef, useState } from "react";
 import { compileWorkflow } from "../../lib/petri/compile";
-import { applyRunEvent, emptyRunView, nodeStates, type RunEventRecord, type RunView } from "../../lib/runs/run-view";
+import { applyRunEvent, applyRunning, emptyRunView, nodeStates, RUNNING, type RunEventRecord, type RunningAttempt, type RunView } from "../../lib/runs/run-view";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { useTRPC, useTRPCClient } from "../trpc/client";
 import { RelativeTime } from "../ui/relative-time";
@@ -66,6 +66,11 @@ export function RunPage(props: RunPageProps) {
         onConnectionStateChange: (c) => setConnected(c.state === "pending"),
         onData: (tracked) => {
           const e = tracked.data as RunEventRecord;
+          if (e.type === RUNNING) {
+            applyRunning(s.view, (e.payload as { tasks: RunningAttempt[] }).tasks);
+            if (!s.frame) s.frame = requestAnimationFrame(flush);
+            return;
+          }
           const last = s.view.lastSeq;
           if (e.seq <= last) return; // never applied twice
           if (e.seq !== last + 1) console.warn(`run events jumped from ${last} to ${e.seq}`);

@@ -13,6 +13,15 @@ import type { WorkflowGraph } from "../workflow/schema";
 /** One history event as the API streams it. */
 export type RunEventRecord = { seq: number; type: string; nodeId: string | null; taskId: string | null; attempt: number | null; payload: unknown; at: string | Date };
 
+/**
+ * Not a history event: the live stream's report of the attempts running now whose TaskStarted is
+ * not in history yet (a claim writes only its task row; the event is appended when the attempt
+ * closes or first reports). Sent whenever that set changes, with the sequence number of the last
+ * event sent before it and `payload: { tasks: RunningAttempt[] }`.
+ */
+export const RUNNING = "Running";
+export type RunningAttempt = { taskId: string; nodeId: string; attempt: number; startedAt: string };
+
 export type NodeState = "pending" | "running" | "retrying" | "waiting" | "done" | "failed" | "cancelled" | "skipped" | "compensated";
 
 export type Attempt = { attempt: number; taskId: string; start: number; end: number | null; outcome: "running" | "done" | "failed" | "retrying" | "waiting" | "cancelled" | "lease-expired"; error?: { type: string; message: string } };
@@ -108,7 +117,11 @@ export function applyRunEvent(v: RunView, e: RunEventRecord): RunView {
       const n = node(v, nodeId);
       if (n.kind === "compensation") break;
       n.state = "running";
-      n.attempts.push({ attempt: e.attempt ?? 1, taskId: e.taskId, start: t, end: null, outcome: "running" });
+      // Appended when the attempt closes or first reports; it carries when the attempt started.
+      const start = typeof p.startedAt === "string" ? Date.parse(p.startedAt) : t;
+      const seen = n.attempts.find((a) => a.taskId === e.taskId && a.attempt === (e.attempt ?? 1));
+      if (seen) seen.start = start;
+      else n.attempts.push({ attempt: e.attempt ?? 1, taskId: e.taskId, start, end: null, outcome: "running" });
       break;
     }
     case "TaskHeartbeat":
@@ -193,6 +206,22 @@ export function applyRunEvent(v: RunView, e: RunEventRecord): RunView {
       v.failure = undefined;
       move(v, { produced: p.produced as number[] });
       break;
+  }
+  return v;
+}
+
+/**
+ * The attempts running now whose TaskStarted is not in history yet (the live stream reports them
+ * between events): their steps show as running from when their leases were taken. Their
+ * TaskStarted, when it comes, takes the same attempt over.
+ */
+export function applyRunning(v: RunView, tasks: RunningAttempt[]): RunView {
+  for (const r of tasks) {
+    v.taskNode.set(r.taskId, r.nodeId);
+    const n = node(v, r.nodeId);
+    if (n.kind === "compensation" || n.attempts.some((a) => a.taskId === r.taskId && a.attempt === r.attempt)) continue;
+    n.state = "running";
+    n.attempts.push({ attempt: r.attempt, taskId: r.taskId, start: Date.parse(r.startedAt), end: null, outcome: "running" });
   }
   return v;
 }

@@ -5,7 +5,7 @@ import { wf } from "../../lib/petri/fixtures/build";
 import { DATABASE_KINDS } from "../testing/databases";
 import { engineFixture, META, type EngineFixture } from "../testing/engine";
 import { Worker } from "./worker";
-import { claimTasks, completeAndClaim, completeTask, completeTasks, queryRun, reapExpiredLeases, signalRun } from "./engine";
+import { claimTasks, completeAndClaim, completeTask, completeTasks, queryRun, reapExpiredLeases, replayRun, signalRun } from "./engine";
 import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
 import { startRun } from "../services/runs/start-run";
 import { publishWorkflow } from "../services/workflows/publish-workflow";
@@ -206,11 +206,18 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     const g = wf("s:start f:parallel-split p:task q:task j:parallel-join e:end", "s>f f>p f>q p>j q>j j>e", { config: { p: task("noop"), q: task("noop") } });
     g.nodes.find((n) => n.id === "q")!.timeouts = { heartbeatMs: 5000, startToCloseMs: 60_000 };
     const runId = await f.start(g);
-    // Two claims of one task each: the second moves the run past the first one's snapshot.
+    // Two claims of one task each. A claim writes only its task row: the run does not move, and the
+    // second snapshot sees the first lease.
+    const before = (await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).lastSeq;
+    const claimedAt = f.clock.now().toISOString();
     const [first] = await claimTasks(f.deps, "w1", 1);
     const [second] = await claimTasks(f.deps, "w1", 1);
-    expect(first!.snapshot?.open.find((t) => t.id === first!.id)).toMatchObject({ status: "leased", lease_owner: "w1", attempt: 1 });
-    expect(second!.snapshot!.last_seq).toBeGreaterThan(first!.snapshot!.last_seq);
+    expect(first!.snapshot?.open.find((t) => t.id === first!.id)).toMatchObject({ status: "leased", lease_owner: "w1", attempt: 1, start_logged: false });
+    expect(second!.snapshot?.open.find((t) => t.id === first!.id)).toMatchObject({ status: "leased", lease_owner: "w1", attempt: 1 });
+    expect([first!.snapshot!.last_seq, second!.snapshot!.last_seq]).toEqual([before, before]);
+    expect((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).lastSeq).toBe(before);
+    expect(await f.types(runId)).not.toContain("TaskStarted");
+    expect((await replayRun(f.deps.prisma, runId)).differences).toEqual([]);
     const done = (c: typeof first) => ({ taskId: c!.id, worker: "w1", attempt: c!.attempt, runId: c!.runId, output: {}, snapshot: c!.snapshot });
     const hb = first!.nodeId === "q" ? first! : second!;
     const other = hb === first ? second! : first!;
@@ -224,6 +231,14 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     expect(await f.status(runId)).toBe("completed");
     expect((await f.types(runId)).filter((t) => t === "TaskCompleted")).toHaveLength(2);
     expect(other.snapshot).toBeDefined();
+    // Each attempt's TaskStarted is appended by the first write about it (the heartbeat, or the
+    // completion), once, with the time its lease was taken.
+    for (const [c, after] of [[hb, "TaskHeartbeat"], [other, "TaskCompleted"]] as const) {
+      const history = await f.deps.prisma.runEvent.findMany({ where: { runId, taskId: c.id }, orderBy: { seq: "asc" } });
+      expect(history.map((e) => e.type)).toEqual(["NodeScheduled", "TaskStarted", ...(after === "TaskHeartbeat" ? ["TaskHeartbeat"] : []), "TaskCompleted"]);
+      expect(history[1]!.payload).toMatchObject({ worker: "w1", attempt: 1, startedAt: claimedAt });
+      expect(history[2]!.type).toBe(after);
+    }
     // A snapshot of a task whose lease really lapsed still refuses the completion.
     const short = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
     short.nodes[1]!.timeouts = { startToCloseMs: 1000 };
@@ -251,13 +266,19 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     const stored = await f.deps.prisma.task.findUniqueOrThrow({ where: { id: b.id } });
     expect(stored).toMatchObject({ status: "leased", leaseOwner: "w1", attempt: 1 });
     expect(stored.leaseExpiresAt!.getTime()).toBe(b.leaseExpiresAt.getTime());
-    const ofB = await f.deps.prisma.runEvent.findMany({ where: { runId, taskId: b.id }, orderBy: { seq: "asc" } });
-    expect(ofB.map((e) => e.type)).toEqual(["NodeScheduled", "TaskStarted"]);
-    expect(ofB[1]!.payload).toMatchObject({ worker: "w1", attempt: 1 });
+    expect(stored).toMatchObject({ startLogged: false, leasedAt: f.clock.now() });
+    // Its TaskStarted is appended when the attempt closes (below).
+    const ofB = async () => await f.deps.prisma.runEvent.findMany({ where: { runId, taskId: b.id }, orderBy: { seq: "asc" } });
+    expect((await ofB()).map((e) => e.type)).toEqual(["NodeScheduled"]);
     // The started step carries its run as the write left it: its completion needs no read.
     expect(b.snapshot!.last_seq).toBe((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).lastSeq);
+    f.clock.advance(1500);
     const second = await completeAndClaim(f.deps, claimed.map(done), { worker: "w1", limit: 1 });
     expect(second.results).toEqual([true, true]);
+    const history = await ofB();
+    expect(history.map((e) => e.type)).toEqual(["NodeScheduled", "TaskStarted", "TaskCompleted"]);
+    expect(history[1]!.payload).toMatchObject({ worker: "w1", attempt: 1, startedAt: stored.leasedAt!.toISOString() });
+    expect(history[1]!.at.getTime() - stored.leasedAt!.getTime()).toBe(1500);
     expect(second.claimed).toEqual([]);
     expect([await f.status(runId), await f.status(other)]).toEqual(["completed", "completed"]);
     await f.expectReplayable();

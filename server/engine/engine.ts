@@ -43,6 +43,10 @@ type TaskRow = {
   leaseMs: number;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /** When the current lease was taken. */
+  leasedAt: Date | null;
+  /** Whether the current attempt's TaskStarted is in history (see RunTx.logStart). */
+  startLogged: boolean;
   scheduledAt: Date;
   scheduleDeadline: Date | null;
   places: number[];
@@ -86,6 +90,8 @@ function taskFromJson(j: Record<string, unknown>): TaskRow {
     leaseMs: Number(j.lease_ms),
     leaseOwner: (j.lease_owner as string | null) ?? null,
     leaseExpiresAt: date(j.lease_expires_at),
+    leasedAt: date(j.leased_at),
+    startLogged: j.start_logged === true,
     scheduledAt: date(j.scheduled_at)!,
     scheduleDeadline: date(j.schedule_deadline),
     places: (j.places as number[]) ?? [],
@@ -107,6 +113,8 @@ function taskChangeToJson(t: TaskRow): Record<string, unknown> {
     attempt: t.attempt,
     lease_owner: t.leaseOwner,
     lease_expires_at: t.leaseExpiresAt?.toISOString() ?? null,
+    leased_at: t.leasedAt?.toISOString() ?? null,
+    start_logged: t.startLogged,
     heartbeat: t.heartbeat ?? null,
     last_error: t.lastError ?? null,
     child_run_id: t.childRunId,
@@ -127,6 +135,8 @@ function taskToJson(t: TaskRow): Record<string, unknown> {
     lease_ms: t.leaseMs,
     lease_owner: t.leaseOwner,
     lease_expires_at: t.leaseExpiresAt?.toISOString() ?? null,
+    leased_at: t.leasedAt?.toISOString() ?? null,
+    start_logged: t.startLogged,
     scheduled_at: t.scheduledAt.toISOString(),
     schedule_deadline: t.scheduleDeadline?.toISOString() ?? null,
     places: t.places,
@@ -176,8 +186,24 @@ class RunTx {
   }
 
   emit(e: EngineEvent): void {
+    if ("taskId" in e && e.type !== "TaskStarted") this.logStart(e.taskId);
     this.events.push(e);
     applyEvent(this.state, e);
+  }
+
+  /**
+   * A claim does not write history (it touches only the task row): the attempt's TaskStarted, with
+   * the time its lease was taken, is appended just before the first event about the attempt, or
+   * the first change of its row, whichever comes first — its completion, failure, heartbeat, lease
+   * expiry, release or withdrawal. Temporal records activity attempts the same way.
+   */
+  private logStart(id: string): void {
+    const t = this.tasks.get(id);
+    if (!t || t.status !== "leased" || t.startLogged || !t.leasedAt) return;
+    t.startLogged = true;
+    if (!this.inserted.has(id)) this.changed.add(id);
+    this.events.push({ type: "TaskStarted", nodeId: t.nodeId, taskId: t.id, attempt: t.attempt, worker: t.leaseOwner ?? "", startedAt: t.leasedAt.toISOString() });
+    applyEvent(this.state, this.events[this.events.length - 1]!);
   }
 
   openTasks(): TaskRow[] {
@@ -201,6 +227,7 @@ class RunTx {
   updateTask(id: string, change: Partial<TaskRow>): TaskRow {
     const t = this.tasks.get(id);
     if (!t) throw new Error(`task ${id} is not held by this transaction`);
+    if (change.status !== "leased") this.logStart(id);
     Object.assign(t, change);
     if (!this.inserted.has(id)) this.changed.add(id);
     return t;
@@ -290,7 +317,7 @@ const flushCtes = (gate = "true") => `
       INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM w)
     ), upd AS (
       UPDATE tasks SET status = u.status, run_at = u.run_at, attempt = u.attempt, lease_owner = u.lease_owner,
-        lease_expires_at = u.lease_expires_at, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
+        lease_expires_at = u.lease_expires_at, leased_at = u.leased_at, start_logged = u.start_logged, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
       FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
       WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
         AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
@@ -362,8 +389,9 @@ type RunJson = { id: string; version_id: string; status: RunStatus; marking: num
 
 /**
  * Locks runs (in id order, so that two batches never deadlock on each other) and loads their open
- * tasks: two statements however many runs. The tasks are read after the lock is held, so that
- * they include every change committed before it.
+ * tasks, locked too: two statements however many runs. The tasks are read after the lock is held,
+ * so that they include every change committed before it; their row locks hold claims off them (a
+ * claim changes only task rows, and skips locked ones) and wait for a claim in flight.
  */
 function heldBy(tx: Tx): Map<string, RunTx> {
   let known = held.get(tx);
@@ -386,7 +414,7 @@ async function lockRuns(tx: Tx, deps: EngineDeps, runIds: string[]): Promise<Map
     ? await tx.$queryRaw<Array<{ t: Record<string, unknown> }>>`
         SELECT to_jsonb(t) AS t FROM tasks t
         WHERE t.run_id = ANY (ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)::uuid)) AND t.status IN ('ready', 'leased', 'waiting')
-        ORDER BY t.created_at, t.id`
+        ORDER BY t.created_at, t.id FOR UPDATE`
     : [];
   const byRun = new Map<string, TaskRow[]>();
   for (const { t } of open) {
@@ -577,6 +605,9 @@ function chooseInclusive(rt: RunTx, ti: number): number | Failure {
 
 async function withdrawTasks(rt: RunTx, tasks: TaskRow[], reason: string): Promise<void> {
   if (!tasks.length) return;
+  // Without the lock, a ready task may have been claimed since the run was read (a claim changes
+  // only the task row, not the run's sequence number): withdrawing it takes the locking path.
+  if (rt.expectedSeq !== null && tasks.some((t) => t.status === "ready")) throw new NeedsLock("a withdrawal of a ready task");
   const ids = tasks.map((t) => t.id);
   for (const id of ids) rt.updateTask(id, { status: "cancelled", leaseOwner: null, leaseExpiresAt: null });
   rt.withdrew = true;
@@ -631,7 +662,7 @@ function timerDue(node: WorkflowNode, now: Date): Date {
 }
 
 function newTask(rt: RunTx, t: Pick<TaskRow, "id" | "nodeId" | "transition" | "kind" | "status" | "runAt" | "leaseMs" | "places"> & Partial<TaskRow>): TaskRow {
-  return { runId: rt.run.id, attempt: 0, priority: 0, leaseOwner: null, leaseExpiresAt: null, scheduledAt: rt.now, scheduleDeadline: null, consumeOnFire: false, heartbeat: null, lastError: null, childRunId: null, createdAt: rt.now, ...t };
+  return { runId: rt.run.id, attempt: 0, priority: 0, leaseOwner: null, leaseExpiresAt: null, leasedAt: null, startLogged: false, scheduledAt: rt.now, scheduleDeadline: null, consumeOnFire: false, heartbeat: null, lastError: null, childRunId: null, createdAt: rt.now, ...t };
 }
 
 async function schedule(rt: RunTx, ti: number, consumeOnFire: boolean): Promise<void> {
@@ -858,9 +889,9 @@ export type ClaimedTask = {
   node: WorkflowNode;
   variables: Record<string, unknown>;
   /**
-   * The run as the claim left it (row, sequence number, open tasks), when the claim could take it
-   * consistently: the completion plays on it without reading the run again, and writes only if
-   * the run's sequence number has not moved since.
+   * The run as the claim read it (row, sequence number, open tasks): the completion plays on it
+   * without reading the run again, and writes only if the run's sequence number has not moved
+   * since.
    */
   snapshot?: RunSnapshot;
 };
@@ -871,75 +902,59 @@ type RunSnapshot = RunJson & { last_seq: number; open: Array<Record<string, unkn
 /**
  * The claim, as common table expressions to put in a statement: `due` is the time, `limit` how
  * many tasks, `worker` the lease holder, `skip` runs whose tasks it must leave (those the same
- * statement writes). Ends in `numbered`: one row per leased task with its run's new state.
+ * statement writes). It touches only the task rows (the attempt's TaskStarted is appended later,
+ * see RunTx.logStart). Ends in `claimed`: one row per leased task with its run as the statement
+ * read it, and the run's open tasks (those it leased as they were before).
  */
 const claimCtes = (due: string, limit: string, worker: string, skip: string) => `
     picked AS (
       SELECT id FROM petrel_ready_tasks(${due}, ${limit}, ${skip}) AS id
     ), leased AS (
       UPDATE tasks SET status = 'leased', lease_owner = ${worker}, attempt = tasks.attempt + 1,
-        lease_expires_at = ${due} + tasks.lease_ms * interval '1 millisecond'
+        lease_expires_at = ${due} + tasks.lease_ms * interval '1 millisecond', leased_at = ${due}, start_logged = false
       WHERE tasks.id = ANY (ARRAY(SELECT id FROM picked))
-      RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at
-    ), counts AS (
-      SELECT run_id, count(*)::int AS n FROM leased GROUP BY run_id
-    ), before AS (
-      SELECT runs.id, runs.last_seq FROM runs WHERE runs.id = ANY (ARRAY(SELECT run_id FROM counts))
-    ), bumped AS (
-      UPDATE runs SET last_seq = runs.last_seq + counts.n, updated_at = ${due}
-      FROM counts WHERE runs.id = counts.run_id AND runs.id = ANY (ARRAY(SELECT run_id FROM counts))
-      RETURNING runs.id, runs.last_seq, counts.n, runs.variables, runs.version_id, runs.status, runs.marking, runs.parent_run_id, runs.parent_task_id
-    ), numbered AS (
-      SELECT l.*, (b.last_seq - b.n + row_number() OVER (PARTITION BY l.run_id ORDER BY l.id))::int AS seq, b.variables, b.version_id,
-        b.status AS run_status, b.marking, b.parent_run_id, b.parent_task_id, b.last_seq AS run_seq, (b.last_seq - b.n = bf.last_seq) AS consistent
-      FROM leased l JOIN bumped b ON b.id = l.run_id JOIN before bf ON bf.id = l.run_id
-    ), appended AS (
-      INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
-      SELECT run_id, seq, 'TaskStarted', node_id, id, attempt,
-        jsonb_build_object('type', 'TaskStarted', 'nodeId', node_id, 'taskId', id, 'attempt', attempt, 'worker', ${worker}), ${due}
-      FROM numbered
+      RETURNING tasks.id, tasks.run_id, tasks.node_id, tasks.kind, tasks.attempt, tasks.lease_expires_at, tasks.leased_at
+    ), claimed AS (
+      SELECT l.id, l.run_id, l.node_id, l.kind, l.attempt, l.lease_expires_at, l.leased_at, r.variables, r.version_id, r.status AS run_status, r.marking,
+        r.parent_run_id, r.parent_task_id, r.last_seq AS run_seq,
+        COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
+          WHERE t.run_id = l.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) AS open
+      FROM leased l JOIN runs r ON r.id = l.run_id
     )`;
 
-/** What a claim returns per task (from `numbered`): the lease, and the run's open tasks when consistent. */
-const CLAIMED_COLUMNS = `id, run_id, node_id, kind, attempt, lease_expires_at, variables, version_id, run_status, marking, parent_run_id, parent_task_id, run_seq,
-      CASE WHEN consistent THEN COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
-        WHERE t.run_id = numbered.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) END AS open`;
-
 const CLAIM_SQL = `WITH ${claimCtes("$1::timestamptz", "$2::int", "$3::text", "'{}'::uuid[]")}
-    SELECT ${CLAIMED_COLUMNS} FROM numbered`;
+    SELECT * FROM claimed`;
 
 /**
  * A worker's completions and its next claim in ONE statement (one round trip, one commit per
  * task when unbatched): the claim leaves the runs the flush writes alone ($11).
  */
 const FLUSH_CLAIM_SQL = `WITH ${flushCtes()}, ${claimCtes("$1::timestamptz", "$9::int", "$10::text", "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)::uuid)")}
-    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM (SELECT ${CLAIMED_COLUMNS} FROM numbered) c) AS claimed`;
+    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM claimed c) AS claimed`;
 
-type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> | null };
+type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; leased_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> };
 
-/** Claimed rows as the worker takes them, each with the snapshot of its run when it is consistent. */
+/** Claimed rows as the worker takes them, each with the snapshot of its run. */
 async function toClaimed(deps: EngineDeps, worker: string, rows: ClaimedRow[]): Promise<ClaimedTask[]> {
   const claimed: ClaimedTask[] = [];
   // The open tasks were read as the statement began: the tasks it leased show as they were before.
   const leased = new Map(rows.map((r) => [r.id, r]));
   for (const r of rows) {
     const v = await loadVersion(deps.prisma, r.version_id);
-    const snapshot: RunSnapshot | undefined = r.open
-      ? {
-          id: r.run_id,
-          version_id: r.version_id,
-          status: r.run_status,
-          marking: r.marking,
-          variables: r.variables,
-          parent_run_id: r.parent_run_id,
-          parent_task_id: r.parent_task_id,
-          last_seq: Number(r.run_seq),
-          open: r.open.map((t) => {
-            const l = leased.get(t.id as string);
-            return l ? { ...t, status: "leased", lease_owner: worker, attempt: l.attempt, lease_expires_at: l.lease_expires_at } : t;
-          }),
-        }
-      : undefined;
+    const snapshot: RunSnapshot = {
+      id: r.run_id,
+      version_id: r.version_id,
+      status: r.run_status,
+      marking: r.marking,
+      variables: r.variables,
+      parent_run_id: r.parent_run_id,
+      parent_task_id: r.parent_task_id,
+      last_seq: Number(r.run_seq),
+      open: r.open.map((t) => {
+        const l = leased.get(t.id as string);
+        return l ? { ...t, status: "leased", lease_owner: worker, attempt: l.attempt, lease_expires_at: l.lease_expires_at, leased_at: l.leased_at, start_logged: false } : t;
+      }),
+    };
     claimed.push({ id: r.id, runId: r.run_id, nodeId: r.node_id, kind: r.kind as TaskKind, attempt: Number(r.attempt), leaseExpiresAt: new Date(r.lease_expires_at), node: v.nodes.get(r.node_id)!, variables: r.variables, snapshot });
   }
   return claimed;
@@ -949,8 +964,8 @@ async function toClaimed(deps: EngineDeps, worker: string, rows: ClaimedRow[]): 
  * Claims up to `limit` due tasks for `worker` in ONE statement: SKIP LOCKED lets many workers
  * claim at once without blocking each other or taking the same task (graphile-worker's getJobs is
  * the model); tasks of paused runs are skipped (compensations of finished runs are not). The same
- * statement leases the tasks for their node's lease, bumps each run's sequence and appends one
- * TaskStarted event per task, so a claim costs one round trip however many tasks it takes.
+ * statement leases the tasks for their node's lease and reads their runs; it writes nothing else
+ * (no run row, no history: see RunTx.logStart), so a claim costs what a job queue's claim costs.
  */
 export async function claimTasks(deps: EngineDeps, worker: string, limit: number): Promise<ClaimedTask[]> {
   const rows = await fastQuery(deps.prisma)<ClaimedRow>("petrel_claim", CLAIM_SQL, [deps.now(), limit, worker]);
@@ -1039,7 +1054,7 @@ export type ClaimOffer = { worker: string; limit: number; queue?: boolean; onLea
 /**
  * Completes attempts (see completeTasks) and, in the same statement, takes up to `offer.limit`
  * new tasks for the worker: first the steps the completions just enabled in their own runs
- * (leased at once, with their TaskStarted events — the next step of a sequence runs where the last
+ * (leased at once — the next step of a sequence runs where the last
  * one did, without a trip through the queue), then due tasks of other runs from the queue.
  */
 export async function completeAndClaim(deps: EngineDeps, items: Completion[], offer: ClaimOffer | null, testing?: { afterRead?: () => Promise<void> }): Promise<{ results: boolean[]; claimed: ClaimedTask[] }> {
@@ -1111,7 +1126,8 @@ export async function completeAndClaim(deps: EngineDeps, items: Completion[], of
 
 /**
  * Eager start: steps that completions just enabled in their own (running) runs are leased to the
- * offering worker inside the same write, with their TaskStarted events, up to its offer. Returns
+ * offering worker inside the same write, up to its offer (their TaskStarted is appended later, as
+ * for any claim). Returns
  * them as claimed tasks, each with the run's state as the write leaves it.
  */
 function leaseEnabledSteps(rts: RunTx[], offer: ClaimOffer): ClaimedTask[] {
@@ -1124,8 +1140,7 @@ function leaseEnabledSteps(rts: RunTx[], offer: ClaimOffer): ClaimedTask[] {
       if (t.kind !== "activity" || t.status !== "ready" || t.runAt > rt.now) continue;
       const attempt = t.attempt + 1;
       const leaseExpiresAt = new Date(rt.now.getTime() + t.leaseMs);
-      rt.updateTask(t.id, { status: "leased", attempt, leaseOwner: offer.worker, leaseExpiresAt });
-      rt.emit({ type: "TaskStarted", nodeId: t.nodeId, taskId: t.id, attempt, worker: offer.worker });
+      rt.updateTask(t.id, { status: "leased", attempt, leaseOwner: offer.worker, leaseExpiresAt, leasedAt: rt.now, startLogged: false });
       out.push({ id: t.id, runId: rt.run.id, nodeId: t.nodeId, kind: "activity", attempt, leaseExpiresAt, node: rt.v.nodes.get(t.nodeId)!, variables: rt.state.variables, snapshot: undefined });
       if (!touched.includes(rt)) touched.push(rt);
     }
@@ -1480,8 +1495,10 @@ export async function replayRun(prisma: PrismaClient, runId: string): Promise<{ 
   const tasks = await prisma.task.findMany({ where: { runId } });
   for (const t of tasks) {
     const f = folded.tasks[t.id];
+    // A leased attempt whose TaskStarted is not appended yet shows in history as still queued.
+    const stored = t.status === "leased" && !t.startLogged ? { status: "ready", attempt: t.attempt - 1 } : t;
     if (!f) differences.push(`task ${t.id} (${t.nodeId}) is not in history`);
-    else if (f.status !== t.status || f.attempt !== t.attempt) differences.push(`task ${t.id} (${t.nodeId}): history says ${f.status}/attempt ${f.attempt}, stored ${t.status}/attempt ${t.attempt}`);
+    else if (f.status !== stored.status || f.attempt !== stored.attempt) differences.push(`task ${t.id} (${t.nodeId}): history says ${f.status}/attempt ${f.attempt}, stored ${t.status}/attempt ${t.attempt}`);
   }
   for (const id of Object.keys(folded.tasks)) if (!tasks.some((t) => t.id === id)) differences.push(`task ${id} is in history but not stored`);
   return { ok: differences.length === 0, events: rows.length, differences };

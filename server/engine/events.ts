@@ -15,7 +15,7 @@ export type EngineEvent =
   | ({ type: "RunStarted"; input: unknown; marking: number[]; rerunOf?: { runId: string; nodeId: string } } & Move)
   | ({ type: "TransitionFired"; nodeId?: string; transition: number } & Move)
   | { type: "NodeScheduled"; nodeId: string; taskId: string; kind: TaskKind; transition: number; runAt: string; consumed: number[]; consumeOnFire: boolean; childRunId?: string }
-  | { type: "TaskStarted"; nodeId: string; taskId: string; attempt: number; worker: string }
+  | { type: "TaskStarted"; nodeId: string; taskId: string; attempt: number; worker: string; /** When the lease was taken: the event itself is appended when the attempt closes or first reports. */ startedAt?: string }
   | { type: "TaskHeartbeat"; nodeId: string; taskId: string; attempt: number; details: unknown }
   | ({ type: "TaskCompleted"; nodeId: string; taskId: string; attempt: number; transition: number; output: unknown } & Move)
   | { type: "TaskFailed"; nodeId: string; taskId: string; attempt: number; failure: Failure; final: boolean }

@@ -10,7 +10,8 @@ import { publishWorkflow } from "../workflows/publish-workflow";
 import { decideApproval, rerunFrom, retryRun } from "./operate-run";
 import { inbox, listRuns } from "./read-runs";
 import { startRun } from "./start-run";
-import { foldRunView, nodeStates } from "../../../lib/runs/run-view";
+import { applyRunEvent, applyRunning, emptyRunView, foldRunView, nodeStates, RUNNING, type RunningAttempt } from "../../../lib/runs/run-view";
+import { claimTasks, completeTasks } from "../../engine/engine";
 import { watchRun, type LiveEvent } from "./watch-run";
 
 const task = (type: string, extra: Record<string, unknown> = {}) => ({ type, ...extra });
@@ -53,7 +54,8 @@ describe.each(DATABASE_KINDS)("[live] run events, retry, re-run, inbox on %s", (
     const lastSeq = async () => (await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).lastSeq;
     const before = await lastSeq();
     // Watch from the beginning while the worker drives the run to its end.
-    const all = await collect(runId, 0, (ev) => ev.at(-1)?.type === "RunCompleted", () => f.drain().then(() => undefined));
+    const history_ = (ev: LiveEvent[]) => ev.filter((e) => e.type !== RUNNING);
+    const all = history_(await collect(runId, 0, (ev) => ev.at(-1)?.type === "RunCompleted", () => f.drain().then(() => undefined)));
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
     expect(all.length).toBe(await lastSeq());
     // Each event as the history shows it: the same fields and types.
@@ -70,9 +72,39 @@ describe.each(DATABASE_KINDS)("[live] run events, retry, re-run, inbox on %s", (
     expect(Object.fromEntries(nodeStates(g, view))).toEqual({ s: "done", a: "done", b: "done", e: "done" });
     expect(view.nodes.get("a")!.attempts).toHaveLength(1);
     // A client resuming from any sequence number gets exactly the rest.
-    const rest = await collect(runId, 4, (ev) => ev.length === all.length - 4);
+    const rest = history_(await collect(runId, 4, (ev) => history_(ev).length === all.length - 4));
     expect(rest.map((e) => e.seq)).toEqual(all.slice(4).map((e) => e.seq));
     await rejectsWithAppError(collect("00000000-0000-4000-8000-000000000000", 0, () => true));
+  });
+
+  it("reports running attempts whose TaskStarted is not in history yet; the page shows them running from their lease", async () => {
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: task("noop") } });
+    const runId = await f.start(g);
+    const claimedAt = f.clock.now().toISOString();
+    let claimed: Awaited<ReturnType<typeof claimTasks>> = [];
+    // The claim writes no history: the watch reports the attempt as running.
+    const got = await collect(runId, 0, (ev) => ev.some((e) => e.type === RUNNING && (e.payload as { tasks: unknown[] }).tasks.length > 0), async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      claimed = await claimTasks(f.deps, "w1", 1);
+    });
+    const report = got.find((e) => e.type === RUNNING && (e.payload as { tasks: unknown[] }).tasks.length > 0)!;
+    const tasks = (report.payload as { tasks: RunningAttempt[] }).tasks;
+    expect(tasks).toEqual([{ taskId: claimed[0]!.id, nodeId: "a", attempt: 1, startedAt: claimedAt }]);
+    expect(report.seq).toBe(got.filter((e) => e.type !== RUNNING).at(-1)!.seq);
+    const view = emptyRunView();
+    for (const e of got) if (e.type === RUNNING) applyRunning(view, (e.payload as { tasks: RunningAttempt[] }).tasks);
+    else applyRunEvent(view, e);
+    expect(nodeStates(g, view).get("a")).toBe("running");
+    expect(view.nodes.get("a")!.attempts).toEqual([{ attempt: 1, taskId: claimed[0]!.id, start: Date.parse(claimedAt), end: null, outcome: "running" }]);
+    // Its completion appends TaskStarted (with the lease's time) before TaskCompleted; the page keeps one attempt.
+    f.clock.advance(2500);
+    const c = claimed[0]!;
+    expect(await completeTasks(f.deps, [{ taskId: c.id, worker: "w1", attempt: c.attempt, runId, output: {}, snapshot: c.snapshot }])).toEqual([true]);
+    const rest = (await collect(runId, view.lastSeq, (ev) => ev.some((e) => e.type === "RunCompleted"))).filter((e) => e.type !== RUNNING);
+    expect(rest.map((e) => e.type)).toEqual(["TaskStarted", "TaskCompleted", "TransitionFired", "RunCompleted"]);
+    for (const e of rest) applyRunEvent(view, e);
+    expect(view.nodes.get("a")!.attempts).toEqual([{ attempt: 1, taskId: c.id, start: Date.parse(claimedAt), end: Date.parse(claimedAt) + 2500, outcome: "done" }]);
+    expect(nodeStates(g, view).get("a")).toBe("done");
   });
 
   it("retry: a failed run goes on from the failed step; re-run: a new run from a chosen step on the fixed latest version", async () => {

@@ -2,15 +2,18 @@
  * Live history of a run for subscriptions: first every event after `afterSeq`, then each new one
  * as it is committed — read from the table in sequence order, so nothing is skipped or repeated
  * (a reconnecting client resumes from the last sequence number it saw). Woken by the process's
- * RunEventHub (LISTEN/NOTIFY), with a slow poll as a safety net.
+ * RunEventHub (LISTEN/NOTIFY), with a slow poll as a safety net. Between events it also reports
+ * the attempts that are running (RUNNING).
  */
 import { AppError } from "../../../lib/errors";
+import { RUNNING, type RunningAttempt } from "../../../lib/runs/run-view";
 import { Waker } from "../../engine/live";
 import type { Principal } from "../../../lib/policy";
 import { usableWorkflows } from "../access/workflow-access";
 import type { ServiceDeps } from "../deps";
 
 export type LiveEvent = { seq: number; type: string; nodeId: string | null; taskId: string | null; attempt: number | null; payload: unknown; at: Date };
+
 
 const PAGE = 500;
 /** Longest wait for a notification before looking anyway. */
@@ -21,6 +24,7 @@ export async function* watchRun(deps: ServiceDeps, runId: string, afterSeq: numb
   const waker = new Waker();
   const off = deps.live?.onRun(runId, () => waker.poke());
   let after = afterSeq;
+  let running = "[]";
   try {
     while (!signal?.aborted) {
       const rows = await deps.prisma.runEvent.findMany({ where: { runId, seq: { gt: after } }, orderBy: { seq: "asc" }, take: PAGE, select: { seq: true, type: true, nodeId: true, taskId: true, attempt: true, payload: true, at: true } });
@@ -29,6 +33,13 @@ export async function* watchRun(deps: ServiceDeps, runId: string, afterSeq: numb
         after = r.seq;
       }
       if (rows.length === PAGE) continue;
+      // Read after the events: an attempt that closed before them is no longer leased here.
+      const leased = await deps.prisma.task.findMany({ where: { runId, status: "leased", startLogged: false }, orderBy: { id: "asc" }, select: { id: true, nodeId: true, attempt: true, leasedAt: true } });
+      const tasks: RunningAttempt[] = leased.map((t) => ({ taskId: t.id, nodeId: t.nodeId, attempt: t.attempt, startedAt: (t.leasedAt ?? new Date()).toISOString() }));
+      if (JSON.stringify(tasks) !== running) {
+        running = JSON.stringify(tasks);
+        yield { seq: after, type: RUNNING, nodeId: null, taskId: null, attempt: null, payload: { tasks }, at: new Date() };
+      }
       await waker.wait(deps.live ? SAFETY_POLL_MS : 500, signal);
     }
   } finally {
