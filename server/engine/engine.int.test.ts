@@ -616,4 +616,17 @@ describe("worker slots on postgresql", () => {
     // The second run's task, taken by the same statement while the worker was stopping, was given back.
     expect((await f.deps.prisma.task.findFirstOrThrow({ where: { runId: second } })).status).toBe("ready");
   });
+
+  it("with many slots, the completions of attempts that finish in the same turn are written together", async () => {
+    const f = fx();
+    const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "noop" } } });
+    const runs = await Promise.all(Array.from({ length: 20 }, () => f.start(g)));
+    const worker = new Worker(f.deps, { id: "gather", concurrency: 20, batchSize: 20, pollMs: 50 });
+    await worker.start();
+    while (worker.stats.completed < 20) await new Promise((r) => setTimeout(r, 10));
+    await worker.stop();
+    // One claim took the 20 tasks; their no-op plugins all returned in one turn: one write.
+    expect(worker.stats.writes).toBe(1);
+    for (const id of runs) expect(await f.status(id)).toBe("completed");
+  });
 });

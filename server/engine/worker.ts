@@ -89,6 +89,8 @@ export class Worker {
   private readonly settling = new Set<Promise<void>>();
   /** Finished attempts waiting for the completion in flight (group commit). */
   private readonly completions: Waiting[] = [];
+  /** The end of this event-loop turn, when the completions gathered in it are written (see complete). */
+  private gathering: NodeJS.Immediate | null = null;
   /** Completion statements in flight (at most COMPLETION_WRITERS). */
   private writers = 0;
   /** Tasks this worker has begun to run. */
@@ -98,7 +100,8 @@ export class Worker {
   /** Slots promised to claims in flight (a completion's statement may bring new tasks). */
   private reserved = 0;
   /** Tasks completed and failed by this worker (for tests and metrics). */
-  readonly stats = { completed: 0, failed: 0, lostLeases: 0 };
+  /** `writes`: completion statements (group commits) sent. */
+  readonly stats = { completed: 0, failed: 0, lostLeases: 0, writes: 0 };
 
   constructor(
     private readonly deps: EngineDeps,
@@ -206,12 +209,21 @@ export class Worker {
 
   /**
    * Group commit: a completion that finishes while another is being written waits for it, and
-   * all that waited are then written in one transaction. Alone, a completion goes at once.
+   * all that waited are then written in one transaction. A worker with one slot writes its
+   * completion at once (the same statement claims its next task). With more slots, a completion
+   * waits for the end of this turn of the event loop: the attempts finishing in the same turn (a
+   * batch of quick tasks) are written with it, while the loop, woken by the freed slots, claims
+   * the next batch on another connection.
    */
   private complete(c: Completion): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.completions.push({ c, resolve, reject });
-      void this.writeCompletions();
+      if ((this.options.concurrency ?? 8) === 1) void this.writeCompletions();
+      else
+        this.gathering ??= setImmediate(() => {
+          this.gathering = null;
+          void this.writeCompletions();
+        });
     });
   }
 
@@ -221,6 +233,7 @@ export class Worker {
     try {
       while (this.completions.length) {
         const batch = this.completions.splice(0, COMPLETION_BATCH);
+        this.stats.writes++;
         // The same statement starts the worker's next tasks in its free slots, within the batch
         // size (none while stopping): first the steps these completions enable in their own runs
         // (eager start), then, unless the loop is claiming already, due tasks from the queue — one
