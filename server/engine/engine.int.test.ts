@@ -619,6 +619,7 @@ describe("worker slots on postgresql", () => {
 
   it("with many slots, the completions of attempts that finish in the same turn are written together", async () => {
     const f = fx();
+    await f.drain(); // nothing else in the queue
     const g = wf("s:start a:task e:end", "s>a a>e", { config: { a: { type: "noop" } } });
     const runs = await Promise.all(Array.from({ length: 20 }, () => f.start(g)));
     const worker = new Worker(f.deps, { id: "gather", concurrency: 20, batchSize: 20, pollMs: 50 });
