@@ -259,7 +259,7 @@ class RunTx {
       created: this.created
         ? { ...this.created, status: run.status, marking: run.marking, variables: run.variables, last_seq: run.n, error: run.error, updated_at: now, completed_at: run.terminal ? now : null }
         : null,
-      events: this.events.map((e, i) => ({ run_id: this.run.id, i: i + 1, type: e.type, node_id: "nodeId" in e ? (e.nodeId ?? null) : null, task_id: "taskId" in e ? e.taskId : null, attempt: "attempt" in e ? e.attempt : null, payload: e })),
+      events: this.events.length ? { r: this.run.id, e: [...this.events] } : null,
       inserts: [...this.inserted].map((id) => taskToJson(this.tasks.get(id)!)),
       updates: [...this.changed].map((id) => taskChangeToJson(this.tasks.get(id)!)),
       notifyTasks: [...this.inserted, ...this.changed].some((id) => this.tasks.get(id)!.status === "ready"),
@@ -281,7 +281,8 @@ class RunTx {
 type FlushPart = {
   run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; reopened: boolean; error: Failure | null } | null;
   created: Record<string, unknown> | null;
-  events: Array<Record<string, unknown>>;
+  /** The run's new events, in order (their columns are taken from them by the statement). */
+  events: { r: string; e: EngineEvent[] } | null;
   inserts: Array<Record<string, unknown>>;
   updates: Array<Record<string, unknown>>;
   notifyTasks: boolean;
@@ -310,9 +311,10 @@ const flushCtes = (gate = "true") => `
       SELECT * FROM r UNION ALL SELECT * FROM nr
     ), e AS (
       INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
-      SELECT x.run_id, w.last_seq - w.n + x.i, x.type, x.node_id, x.task_id, x.attempt, x.payload, $1::timestamptz
-      FROM jsonb_to_recordset($3::jsonb) AS x(run_id uuid, i int, type text, node_id text, task_id uuid, attempt int, payload jsonb)
-      JOIN w ON w.id = x.run_id
+      SELECT w.id, w.last_seq - w.n + ev.i, ev.p->>'type', ev.p->>'nodeId', (ev.p->>'taskId')::uuid, (ev.p->>'attempt')::int, ev.p, $1::timestamptz
+      FROM jsonb_to_recordset($3::jsonb) AS x(r uuid, e jsonb)
+      JOIN w ON w.id = x.r
+      CROSS JOIN LATERAL jsonb_array_elements(x.e) WITH ORDINALITY AS ev(p, i)
     ), ins AS (
       INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM w)
     ), upd AS (
@@ -363,7 +365,7 @@ function flushParams(rts: RunTx[], now: Date): unknown[] {
   const parts = rts.filter((rt) => rt.dirty).map((rt) => rt.drain());
   const runs = JSON.stringify(parts.flatMap((p) => (p.run ? [p.run] : [])));
   const created = JSON.stringify(parts.flatMap((p) => (p.created ? [p.created] : [])));
-  const events = JSON.stringify(parts.flatMap((p) => p.events));
+  const events = JSON.stringify(parts.flatMap((p) => (p.events ? [p.events] : [])));
   const inserts = JSON.stringify(parts.flatMap((p) => p.inserts));
   const updates = JSON.stringify(parts.flatMap((p) => p.updates));
   const notify = parts.some((p) => p.notifyTasks);
