@@ -99,8 +99,7 @@ export class Worker {
   private claiming = false;
   /** Slots promised to claims in flight (a completion's statement may bring new tasks). */
   private reserved = 0;
-  /** Tasks completed and failed by this worker (for tests and metrics). */
-  /** `writes`: completion statements (group commits) sent. */
+  /** Tasks completed and failed by this worker, and completion statements sent (for tests and metrics). */
   readonly stats = { completed: 0, failed: 0, lostLeases: 0, writes: 0 };
 
   constructor(

@@ -14,7 +14,6 @@ import type { ServiceDeps } from "../deps";
 
 export type LiveEvent = { seq: number; type: string; nodeId: string | null; taskId: string | null; attempt: number | null; payload: unknown; at: Date };
 
-
 const PAGE = 500;
 /** Longest wait for a notification before looking anyway. */
 const SAFETY_POLL_MS = 2000;
