@@ -143,6 +143,37 @@ test("[live] a failed run shows why; after fixing the step, re-run it from the f
   await expect(page.getByTestId("variables")).toContainText('"ready": true');
 });
 
+test("[live] a step that takes a while shows running from its start (before its start is in history), then done", async ({ page }) => {
+  await signIn(page, E2E_ADMIN);
+  const request = await apiAs(page);
+  const graph = {
+    petrel: 1,
+    nodes: [
+      { id: "s", kind: "start", label: "Start", position: { x: 0, y: 0 } },
+      { id: "slow", kind: "task", label: "Slow", position: { x: 160, y: -8 }, config: { type: "delay", ms: 5000 } },
+      { id: "e", kind: "end", label: "End", position: { x: 380, y: 0 } },
+    ],
+    edges: [
+      { id: "s-slow", source: "s", target: "slow", kind: "flow" },
+      { id: "slow-e", source: "slow", target: "e", kind: "flow" },
+    ],
+  };
+  const w = await api<{ id: string }>(request, "workflow.create", { name: "Slow step", description: "", graph });
+  await api(request, "workflow.publish", { workflowId: w.id });
+  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+  await page.goto(`/runs/${runId}`);
+  // A claim writes no history: the step shows running from the stream's report of its lease.
+  await expect(runNode(page, "slow")).toHaveAttribute("data-state", "running");
+  const history = await api<{ events: Array<{ type: string }> }>(request, "run.history", { runId, afterSeq: 0, limit: 100 }, "query");
+  expect(history.events.map((e) => e.type)).not.toContain("TaskStarted");
+  // When it finishes, TaskStarted and TaskCompleted arrive together; the page keeps one attempt.
+  await expect(page.getByTestId("run-status")).toHaveText("completed", { timeout: 15_000 });
+  await expect(runNode(page, "slow")).toHaveAttribute("data-state", "done");
+  await historyMatches(page, request, runId);
+  const after = await api<{ events: Array<{ type: string }> }>(request, "run.history", { runId, afterSeq: 0, limit: 100 }, "query");
+  expect(after.events.map((e) => e.type).filter((t) => t === "TaskStarted")).toHaveLength(1);
+});
+
 test("[live] the event stream resumes after the connection dropped: no gap, no duplicate", async ({ page }) => {
   await signIn(page, E2E_ADMIN);
   const request = await apiAs(page);
