@@ -32,6 +32,24 @@ async function historyMatches(page: Page, request: APIRequestContext, runId: str
   await expect(page.getByTestId("event-list")).toHaveAttribute("data-count", String(run.lastSeq));
 }
 
+/** A workflow graph: a start, the given steps one after another, an end. */
+function line(steps: Array<{ id: string; label: string } & Record<string, unknown>>) {
+  const nodes = [
+    { id: "s", kind: "start", label: "Start", position: { x: 0, y: 0 } },
+    ...steps.map((step, i) => ({ kind: "task", position: { x: 120 + 220 * i, y: -8 }, ...step })),
+    { id: "e", kind: "end", label: "End", position: { x: 120 + 220 * steps.length, y: 0 } },
+  ];
+  return { petrel: 1, nodes, edges: nodes.slice(1).map((n, i) => ({ id: `${nodes[i]!.id}-${n.id}`, source: nodes[i]!.id, target: n.id, kind: "flow" })) };
+}
+
+/** Creates and publishes a workflow, then starts a run of it. */
+async function startNew(request: APIRequestContext, name: string, graph: unknown): Promise<{ workflowId: string; runId: string }> {
+  const w = await api<{ id: string }>(request, "workflow.create", { name, description: "", graph });
+  await api(request, "workflow.publish", { workflowId: w.id });
+  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+  return { workflowId: w.id, runId };
+}
+
 /** Which edges of the run canvas show as taken (green). */
 async function expectTaken(page: Page, edges: Record<string, boolean>) {
   for (const [id, taken] of Object.entries(edges)) {
@@ -96,23 +114,14 @@ test("[live] start the demo from the UI, watch it, approve its human task from t
 test("[live] a failed run shows why; after fixing the step, re-run it from the failed step", async ({ page }) => {
   await signIn(page, E2E_ADMIN);
   const request = await apiAs(page);
-  const graph = {
-    petrel: 1,
-    nodes: [
-      { id: "s", kind: "start", label: "Start", position: { x: 0, y: 0 } },
-      { id: "prepare", kind: "task", label: "Prepare", position: { x: 120, y: -8 }, config: { type: "transform", set: { ready: "=true" } }, outputs: ["ready"] },
-      { id: "send", kind: "task", label: "Send", position: { x: 340, y: -8 }, config: { type: "fail", errorType: "Misconfigured", message: "the endpoint is wrong", nonRetryable: true } },
-      { id: "e", kind: "end", label: "End", position: { x: 560, y: 0 } },
-    ],
-    edges: [
-      { id: "s-prepare", source: "s", target: "prepare", kind: "flow" },
-      { id: "prepare-send", source: "prepare", target: "send", kind: "flow" },
-      { id: "send-e", source: "send", target: "e", kind: "flow" },
-    ],
-  };
-  const w = await api<{ id: string }>(request, "workflow.create", { name: "Fragile sender", description: "", graph });
-  await api(request, "workflow.publish", { workflowId: w.id });
-  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+  const { workflowId, runId } = await startNew(
+    request,
+    "Fragile sender",
+    line([
+      { id: "prepare", label: "Prepare", config: { type: "transform", set: { ready: "=true" } }, outputs: ["ready"] },
+      { id: "send", label: "Send", config: { type: "fail", errorType: "Misconfigured", message: "the endpoint is wrong", nonRetryable: true } },
+    ]),
+  );
 
   await page.goto(`/runs/${runId}`);
   await expect(page.getByTestId("run-status")).toHaveText("failed");
@@ -125,7 +134,7 @@ test("[live] a failed run shows why; after fixing the step, re-run it from the f
   await expect(page.getByTestId("node-input")).toContainText('"ready": true');
 
   // Fix the step in the designer and publish version 2.
-  await page.goto(`/workflows/${w.id}`);
+  await page.goto(`/workflows/${workflowId}`);
   await page.locator('.react-flow__node[data-id="send"]').click();
   await page.getByLabel("Step type").selectOption("noop");
   await expect(page.getByTestId("save-status")).toHaveAttribute("data-status", "saved");
@@ -146,21 +155,7 @@ test("[live] a failed run shows why; after fixing the step, re-run it from the f
 test("[live] a step that takes a while shows running from its start (before its start is in history), then done", async ({ page }) => {
   await signIn(page, E2E_ADMIN);
   const request = await apiAs(page);
-  const graph = {
-    petrel: 1,
-    nodes: [
-      { id: "s", kind: "start", label: "Start", position: { x: 0, y: 0 } },
-      { id: "slow", kind: "task", label: "Slow", position: { x: 160, y: -8 }, config: { type: "delay", ms: 5000 } },
-      { id: "e", kind: "end", label: "End", position: { x: 380, y: 0 } },
-    ],
-    edges: [
-      { id: "s-slow", source: "s", target: "slow", kind: "flow" },
-      { id: "slow-e", source: "slow", target: "e", kind: "flow" },
-    ],
-  };
-  const w = await api<{ id: string }>(request, "workflow.create", { name: "Slow step", description: "", graph });
-  await api(request, "workflow.publish", { workflowId: w.id });
-  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+  const { runId } = await startNew(request, "Slow step", line([{ id: "slow", label: "Slow", config: { type: "delay", ms: 5000 } }]));
   await page.goto(`/runs/${runId}`);
   // A claim writes no history: the step shows running from the stream's report of its lease.
   await expect(runNode(page, "slow")).toHaveAttribute("data-state", "running");
@@ -191,9 +186,7 @@ test("[live] the event stream resumes after the connection dropped: no gap, no d
       { id: "c", source: "w2", target: "e", kind: "flow" },
     ],
   };
-  const w = await api<{ id: string }>(request, "workflow.create", { name: "Two signals", description: "", graph });
-  await api(request, "workflow.publish", { workflowId: w.id });
-  const { runId } = await api<{ runId: string }>(request, "run.start", { workflowId: w.id, input: {} });
+  const { runId } = await startNew(request, "Two signals", graph);
   // The page's WebSocket goes through the test, which can cut it and hold back what the page
   // sends after reconnecting (its re-subscription), so that events happen while it is away.
   let socket: WebSocketRoute | null = null;
