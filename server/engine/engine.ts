@@ -187,6 +187,10 @@ class RunTx {
 
   emit(e: EngineEvent): void {
     if ("taskId" in e && e.type !== "TaskStarted") this.logStart(e.taskId);
+    this.append(e);
+  }
+
+  private append(e: EngineEvent): void {
     this.events.push(e);
     applyEvent(this.state, e);
   }
@@ -202,8 +206,7 @@ class RunTx {
     if (!t || t.status !== "leased" || t.startLogged || !t.leasedAt) return;
     t.startLogged = true;
     if (!this.inserted.has(id)) this.changed.add(id);
-    this.events.push({ type: "TaskStarted", nodeId: t.nodeId, taskId: t.id, attempt: t.attempt, worker: t.leaseOwner ?? "", startedAt: t.leasedAt.toISOString() });
-    applyEvent(this.state, this.events[this.events.length - 1]!);
+    this.append({ type: "TaskStarted", nodeId: t.nodeId, taskId: t.id, attempt: t.attempt, worker: t.leaseOwner ?? "", startedAt: t.leasedAt.toISOString() });
   }
 
   openTasks(): TaskRow[] {
@@ -1056,8 +1059,8 @@ export type ClaimOffer = { worker: string; limit: number; queue?: boolean; onLea
 /**
  * Completes attempts (see completeTasks) and, in the same statement, takes up to `offer.limit`
  * new tasks for the worker: first the steps the completions just enabled in their own runs
- * (leased at once — the next step of a sequence runs where the last
- * one did, without a trip through the queue), then due tasks of other runs from the queue.
+ * (leased at once — the next step of a sequence runs where the last one did, without a trip
+ * through the queue), then due tasks of other runs from the queue.
  */
 export async function completeAndClaim(deps: EngineDeps, items: Completion[], offer: ClaimOffer | null, testing?: { afterRead?: () => Promise<void> }): Promise<{ results: boolean[]; claimed: ClaimedTask[] }> {
   const now = deps.now();
@@ -1129,8 +1132,7 @@ export async function completeAndClaim(deps: EngineDeps, items: Completion[], of
 /**
  * Eager start: steps that completions just enabled in their own (running) runs are leased to the
  * offering worker inside the same write, up to its offer (their TaskStarted is appended later, as
- * for any claim). Returns
- * them as claimed tasks, each with the run's state as the write leaves it.
+ * for any claim). Returns them as claimed tasks, each with the run's state as the write leaves it.
  */
 function leaseEnabledSteps(rts: RunTx[], offer: ClaimOffer): ClaimedTask[] {
   const out: ClaimedTask[] = [];

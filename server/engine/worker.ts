@@ -128,7 +128,7 @@ export class Worker {
   }
 
   private async run(): Promise<void> {
-    const concurrency = this.options.concurrency ?? 8;
+    const concurrency = this.slots;
     while (!this.stopping) {
       let claimed = 0;
       this.poked = false;
@@ -214,10 +214,15 @@ export class Worker {
    * batch of quick tasks) are written with it, while the loop, woken by the freed slots, claims
    * the next batch on another connection.
    */
+  /** How many attempts this worker runs at once. */
+  private get slots(): number {
+    return this.options.concurrency ?? 8;
+  }
+
   private complete(c: Completion): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.completions.push({ c, resolve, reject });
-      if ((this.options.concurrency ?? 8) === 1) void this.writeCompletions();
+      if (this.slots === 1) void this.writeCompletions();
       else
         this.gathering ??= setImmediate(() => {
           this.gathering = null;
@@ -239,7 +244,7 @@ export class Worker {
         // round trip and one commit per task when tasks run one at a time. While the loop claims,
         // the slots the eager start does not take are handed back before the statement is sent,
         // and the database works on the loop's claim and this write at once.
-        const concurrency = this.options.concurrency ?? 8;
+        const concurrency = this.slots;
         const room = this.stopping ? 0 : Math.max(0, concurrency - this.running.size - this.reserved);
         let held = Math.min(room, this.options.batchSize ?? room);
         const queue = !this.claiming;
@@ -349,7 +354,7 @@ export class Worker {
     await reapExpiredLeases(this.deps);
     await expireRuns(this.deps);
     const before = this.started;
-    const tasks = await claimTasks(this.deps, this.id, this.options.concurrency ?? 8);
+    const tasks = await claimTasks(this.deps, this.id, this.slots);
     for (const t of tasks) this.execute(t);
     // Completions may bring next steps with them (eager start): wait for those too.
     while (this.settling.size) await Promise.all([...this.settling]);

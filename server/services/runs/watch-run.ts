@@ -35,8 +35,9 @@ export async function* watchRun(deps: ServiceDeps, runId: string, afterSeq: numb
       // Read after the events: an attempt that closed before them is no longer leased here.
       const leased = await deps.prisma.task.findMany({ where: { runId, status: "leased", startLogged: false }, orderBy: { id: "asc" }, select: { id: true, nodeId: true, attempt: true, leasedAt: true } });
       const tasks: RunningAttempt[] = leased.map((t) => ({ taskId: t.id, nodeId: t.nodeId, attempt: t.attempt, startedAt: (t.leasedAt ?? new Date()).toISOString() }));
-      if (JSON.stringify(tasks) !== running) {
-        running = JSON.stringify(tasks);
+      const now = JSON.stringify(tasks);
+      if (now !== running) {
+        running = now;
         yield { seq: after, type: RUNNING, nodeId: null, taskId: null, attempt: null, payload: { tasks }, at: new Date() };
       }
       await waker.wait(deps.live ? SAFETY_POLL_MS : 500, signal);
