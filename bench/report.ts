@@ -8,6 +8,8 @@ export type Figure = {
   goal?: number;
   baseline?: { name: string; value: number };
   ratio?: number;
+  /** A throughput measured at steady state: the rate of its untimed warm-up, for comparison. */
+  cold?: number;
   /** Measured this many times; value, baseline and ratio are medians. */
   turns?: number;
 };
