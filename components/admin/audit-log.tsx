@@ -89,6 +89,7 @@ export function AuditLog() {
           {verify.data?.ok && (
             <span className="chain-ok" data-testid="audit-chain-status">
               ✓ Chain intact: {verify.data.rows.toLocaleString()} rows
+              {verify.data.unsealed > 0 && `; ${verify.data.unsealed.toLocaleString()} newer rows wait for the sealer`}
             </span>
           )}
           {verify.data && !verify.data.ok && (
@@ -176,7 +177,13 @@ export function AuditLog() {
                         </tbody>
                       </table>
                       <p className="muted audit-meta">
-                        Request {r.requestId} · {r.userAgent ?? "no user agent"} · hash <code>{r.hash.slice(0, 16)}…</code> (previous <code>{r.prevHash.slice(0, 16) || "none"}…</code>)
+                        Request {r.requestId} · {r.userAgent ?? "no user agent"} · {r.hash ? (
+                          <>
+                            hash <code>{r.hash.slice(0, 16)}…</code> (previous <code>{r.prevHash.slice(0, 16) || "none"}…</code>)
+                          </>
+                        ) : (
+                          "not sealed into the hash chain yet (workers seal new rows within a second)"
+                        )}
                       </p>
                     </td>
                   </tr>

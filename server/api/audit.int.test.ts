@@ -1,8 +1,9 @@
 /**
  * The audit log on both databases: every mutation writes exactly one row in its own transaction
- * (and a rolled-back one none); rows are hash-chained, append-only (triggers refuse UPDATE,
- * DELETE and TRUNCATE), and a row changed behind Petrel's back is found by the verification;
- * filters, cursor pages and export.
+ * (and a rolled-back one none); rows are hash-chained after commit by the sealer (writers never
+ * wait for each other), append-only (triggers refuse UPDATE but the one sealing of a row, DELETE
+ * and TRUNCATE), and a row changed behind Petrel's back is found by the verification; filters,
+ * cursor pages and export.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wf } from "../../lib/petri/fixtures/build";
@@ -15,6 +16,7 @@ import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from "../testing/
 import { META } from "../testing/engine";
 import { Worker } from "../engine/worker";
 import { auditRows, listAudit, verifyAuditChain } from "../services/audit-log/read-audit";
+import { sealAuditChain } from "../db/audit-chain";
 
 const PASSWORD = "audit-password-123";
 
@@ -140,6 +142,85 @@ describe.each(DATABASE_KINDS)("audit log on %s", (kind) => {
     await expect(t.deps.prisma.auditLog.update({ where: { id: row.id }, data: { action: "forged" } })).rejects.toThrow(/append-only/);
     await expect(t.deps.prisma.auditLog.delete({ where: { id: row.id } })).rejects.toThrow(/append-only/);
     await expect(t.deps.prisma.$executeRawUnsafe(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+  });
+
+  /** An audit row written straight to the table (as a writer would), through `db`. */
+  const insertRow = (db: Pick<typeof t.deps.prisma, "$queryRawUnsafe">, action: string) =>
+    db.$queryRawUnsafe<Array<{ id: bigint }>>(`INSERT INTO audit_log (at, actor_type, actor_label, action, target_type, request_id) VALUES (now(), 'system', 'test', $1, 'test', 'req') RETURNING id`, action).then((r) => r[0]!.id);
+  /** The row's link in the chain (null while unsealed). */
+  const linkOf = (id: bigint) => t.deps.prisma.auditChain.findUnique({ where: { auditId: id } });
+
+  // PGlite has one connection: two writers cannot be open at once there.
+  if (kind === "postgresql")
+    it("writers do not wait for each other: a row commits unsealed, and one that commits late is sealed after the rows sealed before it", async () => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let heldId!: bigint;
+      let inserted!: () => void;
+      const insertedHeld = new Promise<void>((r) => (inserted = r));
+      // A writer whose transaction has written its audit row and stays open.
+      const slow = t.deps.prisma.$transaction(
+        async (tx) => {
+          heldId = await insertRow(tx, "test.held");
+          inserted();
+          await held;
+        },
+        { timeout: 20_000 },
+      );
+      await insertedHeld;
+      // Another writer commits meanwhile: it used to wait for the first one's commit (one chain lock).
+      const created = await Promise.race([admin.workflow.create({ name: "While another writer is open" }), new Promise<"blocked">((r) => setTimeout(() => r("blocked"), 5000))]);
+      expect(created).not.toBe("blocked");
+      const otherId = (await t.deps.prisma.auditLog.findFirstOrThrow({ where: { action: "workflow.create" }, orderBy: { id: "desc" }, select: { id: true } })).id;
+      expect(otherId).toBeGreaterThan(heldId);
+      expect(await linkOf(otherId)).toBeNull();
+      expect(await sealAuditChain(t.deps.prisma)).toBe(1);
+      const other = (await linkOf(otherId))!;
+      release();
+      await slow;
+      expect(await linkOf(heldId)).toBeNull();
+      expect(await sealAuditChain(t.deps.prisma)).toBe(1);
+      expect(await linkOf(heldId)).toMatchObject({ seq: other.seq + 1n, prevHash: other.hash });
+      expect(await verifyAuditChain(t.deps.prisma)).toMatchObject({ ok: true, firstBroken: null, rows: await count() });
+    });
+
+  it("a writer cannot seal its own row, and the chain is append-only like the log", async () => {
+    const id = await insertRow(t.deps.prisma, "test.forgery");
+    const [head] = await t.deps.prisma.auditChain.findMany({ orderBy: { seq: "desc" }, take: 1 });
+    // A link written by hand for a row (before the sealer came to it) does not hold, and the sealer goes on after it.
+    await t.deps.prisma.$executeRawUnsafe(`INSERT INTO audit_chain (seq, audit_id, prev_hash, hash) VALUES (${(head?.seq ?? 0n) + 1n}, ${id}, '${head?.hash ?? ""}', 'forged')`);
+    const after = await insertRow(t.deps.prisma, "test.after_forgery");
+    expect(await sealAuditChain(t.deps.prisma)).toBe(2);
+    expect((await linkOf(after))?.prevHash).toBe("forged");
+    expect(await verifyAuditChain(t.deps.prisma)).toMatchObject({ ok: false, firstBroken: { id: String(id), reason: "its contents were changed after it was written" } });
+    // Links never change and are never removed.
+    await expect(t.deps.prisma.$executeRawUnsafe(`UPDATE audit_chain SET hash = 'x' WHERE audit_id = ${id}`)).rejects.toThrow(/audit_chain is append-only: UPDATE is refused/);
+    await expect(t.deps.prisma.$executeRawUnsafe(`DELETE FROM audit_chain WHERE audit_id = ${id}`)).rejects.toThrow(/audit_chain is append-only: DELETE is refused/);
+    await expect(t.deps.prisma.$executeRawUnsafe(`TRUNCATE audit_chain`)).rejects.toThrow(/append-only/);
+    // The tests after this one want an intact chain: the forged link and the one after it go, and both rows are sealed again.
+    await t.deps.prisma.$transaction([
+      t.deps.prisma.$executeRawUnsafe(`ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_no_update`),
+      t.deps.prisma.$executeRawUnsafe(`DELETE FROM audit_chain WHERE audit_id IN (${id}, ${after})`),
+      t.deps.prisma.$executeRawUnsafe(`ALTER TABLE audit_chain ENABLE TRIGGER audit_chain_no_update`),
+      t.deps.prisma.$executeRawUnsafe(`INSERT INTO audit_unsealed (id) VALUES (${id})`),
+    ]);
+    // A row whose link was removed (and that waits for no sealer) is reported.
+    expect(await verifyAuditChain(t.deps.prisma)).toMatchObject({ ok: false, firstBroken: { id: String(after), reason: "it is not in the chain: its link was removed" }, unsealed: 0 });
+    await t.deps.prisma.$executeRawUnsafe(`INSERT INTO audit_unsealed (id) VALUES (${after})`);
+    expect(await verifyAuditChain(t.deps.prisma)).toMatchObject({ ok: true, rows: await count(), unsealed: 0 });
+  });
+
+  it("a running worker seals new rows within a second or two", async () => {
+    const worker = new Worker(t.deps, { id: "sealing-worker", concurrency: 1, pollMs: 100 });
+    await worker.start();
+    try {
+      const id = await insertRow(t.deps.prisma, "test.sealed_by_worker");
+      const until = Date.now() + 5000;
+      while (!(await linkOf(id)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect((await linkOf(id))?.hash).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("finds exactly the row an attacker with database access changed", async () => {

@@ -103,6 +103,33 @@ describe("migration runner with several processes on PostgreSQL", () => {
   });
 });
 
+describe.each(DATABASE_KINDS)("the audit chain across the migration that seals it after commit, on %s", (kind) => {
+  it("rows chained by their writers before it stay one chain with the rows sealed after it", async () => {
+    const handle = kind === "pglite" ? await pgliteHandle() : await postgresHandle();
+    try {
+      const s = await handle.session();
+      const all = readMigrations();
+      const at = all.findIndex((x) => x.name.endsWith("_audit_chain_sealed_after_commit"));
+      expect(at).toBeGreaterThan(0);
+      await migrate(s, all.slice(0, at));
+      const row = (action: string) => `INSERT INTO audit_log (at, actor_type, actor_label, action, target_type, request_id) VALUES (now(), 'system', 'test', '${action}', 'test', 'req')`;
+      for (const action of ["old.one", "old.two", "old.three"]) await s.exec(row(action));
+      await migrate(s, all);
+      await s.exec(row("new.one"));
+      expect(await s.query<{ n: number }>(`SELECT audit_log_seal(100) AS n`)).toEqual([{ n: 1 }]);
+      const chain = await s.query<{ action: string; seq: string; linked: boolean; intact: boolean }>(
+        `SELECT a.action, c.seq::text AS seq, c.prev_hash = coalesce(lag(c.hash) OVER (ORDER BY c.seq), '') AS linked, c.hash = audit_row_hash(a, c.prev_hash) AS intact
+         FROM audit_chain c JOIN audit_log a ON a.id = c.audit_id ORDER BY c.seq`,
+      );
+      expect(chain).toEqual(["old.one", "old.two", "old.three", "new.one"].map((action, i) => ({ action, seq: String(i + 1), linked: true, intact: true })));
+      expect(await s.query(`SELECT id FROM audit_unsealed`)).toEqual([]);
+      await s.close();
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe("embedded database folder", () => {
   it("keeps data across reopen and refuses a second opener while the first holds it", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "petrel-data-"));

@@ -1,13 +1,15 @@
 /**
  * A worker: claims due tasks, runs their node plugins, and completes or fails them — each in one
  * transaction that checks the lease. Wakes on NOTIFY (a task became ready) with a fallback poll
- * of at most one second; never busy-polls. Also reaps expired leases and expired runs.
+ * of at most one second; never busy-polls. Also, once a second, reaps expired leases and expired
+ * runs, and seals new audit rows into the hash chain.
  * stop(): stop claiming, let running tasks finish within the grace period, then abort the rest
  * and give their leases back.
  */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { z } from "zod";
+import { sealAuditChain } from "../db/audit-chain";
 import { evaluateExpression } from "../nodes/expressions";
 import type { PluginContext } from "../nodes/registry";
 import {
@@ -138,6 +140,7 @@ export class Worker {
           this.lastReap = nowMs;
           await reapExpiredLeases(this.deps);
           await expireRuns(this.deps);
+          await this.sealAudit();
         }
         const free = concurrency - this.running.size - this.reserved;
         if (free > 0) {
@@ -161,6 +164,15 @@ export class Worker {
         };
       });
       this.wake = null;
+    }
+  }
+
+  /** Seals the audit rows committed since the last seal into the hash chain (see db/audit-chain). */
+  private async sealAudit(): Promise<void> {
+    try {
+      await sealAuditChain(this.deps.prisma);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, "could not seal the audit chain; the next tick tries again");
     }
   }
 

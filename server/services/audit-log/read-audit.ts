@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { AppError } from "../../../lib/errors";
+import { sealAuditChain } from "../../db/audit-chain";
 import type { PrismaClient } from "../../db/database";
 import type { ServiceDeps } from "../deps";
 
@@ -42,13 +43,14 @@ export type AuditRow = {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
+  /** "" until the row is sealed into the chain, shortly after its commit (see db/audit-chain). */
   prevHash: string;
   hash: string;
 };
 
-const COLUMNS = `id::text AS id, at, actor_type AS "actorType", actor_id AS "actorId", actor_label AS "actorLabel", action,
-  target_type AS "targetType", target_id AS "targetId", before, after, request_id AS "requestId", ip, user_agent AS "userAgent",
-  prev_hash AS "prevHash", hash`;
+const COLUMNS = `a.id::text AS id, a.at, a.actor_type AS "actorType", a.actor_id AS "actorId", a.actor_label AS "actorLabel", a.action,
+  a.target_type AS "targetType", a.target_id AS "targetId", a.before, a.after, a.request_id AS "requestId", a.ip, a.user_agent AS "userAgent",
+  coalesce(c.prev_hash, '') AS "prevHash", coalesce(c.hash, '') AS hash`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -91,7 +93,9 @@ async function auditPage(prisma: PrismaClient, f: AuditFilter, cursor: string | 
   // A bounded window of at most a week holds few rows: read them through the time (or action and
   // time) index and sort, rather than walk the id order from the newest row down to the window.
   const narrow = f.from && f.to && f.to.getTime() - f.from.getTime() <= 7 * 86_400_000;
-  const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY audit_log.id${narrow ? " + 0" : ""} DESC LIMIT $${params.length}::int`;
+  // The page is found first, then its links are looked up (a join inside would change the page's plan).
+  const page = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY audit_log.id${narrow ? " + 0" : ""} DESC LIMIT $${params.length}::int`;
+  const sql = `SELECT ${COLUMNS} FROM (${page}) a LEFT JOIN audit_chain c ON c.audit_id = a.id ORDER BY a.id DESC`;
   return prisma.$queryRawUnsafe<AuditRow[]>(sql, ...params);
 }
 
@@ -108,37 +112,52 @@ export async function* auditRows(prisma: PrismaClient, f: AuditFilter, pageSize 
 
 export type ChainReport = {
   ok: boolean;
-  /** Rows checked. */
+  /** Rows checked (every row committed when the verification began: it seals them first). */
   rows: number;
   /** The first row whose hash or link does not hold, and why. */
   firstBroken: { id: string; reason: string } | null;
   /** The hash of the last row (publish it elsewhere to detect a truncated tail). */
   head: string | null;
+  /** Rows waiting for the sealer when the walk began (committed since it sealed, or left by a sealer that failed). */
+  unsealed: number;
 };
 
 /**
- * Walks the chain from the first row: each row's hash must be the hash of its fields and the
- * previous hash, and each row must link to the row before it. Stops at the first broken row.
+ * Seals the rows committed since the last seal, then walks the chain from its first row, in chain
+ * order: each row's hash must be the hash of its fields and the previous hash, and each row must
+ * link to the row before it. Stops at the first broken row.
  */
 export async function verifyAuditChain(prisma: PrismaClient, pageSize = 10_000): Promise<ChainReport> {
+  // A sealer that fails leaves its rows queued: the walk below still judges every link there is,
+  // and the report counts the rows left unsealed.
+  await sealAuditChain(prisma).catch(() => 0);
+  const [{ n: unsealed }] = await prisma.$queryRawUnsafe<[{ n: number }]>(`SELECT count(*)::int AS n FROM audit_unsealed`);
   let cursor = "0";
   let prev = "";
   let rows = 0;
   for (;;) {
-    const page = await prisma.$queryRawUnsafe<Array<{ id: string; prev_hash: string; hash: string; computed: string }>>(
-      `SELECT a.id::text AS id, a.prev_hash, a.hash, audit_row_hash(a) AS computed FROM audit_log a WHERE a.id > $1::bigint ORDER BY a.id LIMIT $2::int`,
+    const page = await prisma.$queryRawUnsafe<Array<{ id: string; seq: string; prev_hash: string; hash: string; computed: string }>>(
+      `SELECT a.id::text AS id, c.seq::text AS seq, c.prev_hash, c.hash, audit_row_hash(a, c.prev_hash) AS computed
+       FROM audit_chain c JOIN audit_log a ON a.id = c.audit_id WHERE c.seq > $1::bigint ORDER BY c.seq LIMIT $2::int`,
       cursor,
       pageSize,
     );
     for (const r of page) {
       rows++;
-      if (r.prev_hash !== prev) return { ok: false, rows, firstBroken: { id: r.id, reason: "its link to the row before does not hold: that row was changed or removed" }, head: null };
-      if (r.computed !== r.hash) return { ok: false, rows, firstBroken: { id: r.id, reason: "its contents were changed after it was written" }, head: null };
+      if (r.prev_hash !== prev) return { ok: false, rows, firstBroken: { id: r.id, reason: "its link to the row before does not hold: that row was changed or removed" }, head: null, unsealed };
+      if (r.computed !== r.hash) return { ok: false, rows, firstBroken: { id: r.id, reason: "its contents were changed after it was written" }, head: null, unsealed };
       prev = r.hash;
     }
-    if (page.length < pageSize) return { ok: true, rows, firstBroken: null, head: prev || null };
-    cursor = page[page.length - 1]!.id;
+    if (page.length < pageSize) break;
+    cursor = page[page.length - 1]!.seq;
   }
+  // Every committed row is in the chain or still queued for the sealer; one that is in neither had its link removed.
+  const [missing] = await prisma.$queryRawUnsafe<Array<{ id: string }>>(
+    `SELECT a.id::text AS id FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id)
+       AND NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.id = a.id) ORDER BY a.id LIMIT 1`,
+  );
+  if (missing) return { ok: false, rows, firstBroken: { id: missing.id, reason: "it is not in the chain: its link was removed" }, head: null, unsealed };
+  return { ok: true, rows, firstBroken: null, head: prev || null, unsealed };
 }
 
 /** A CSV cell: quoted when needed; a leading = + - @ is neutralised so spreadsheets do not run it. */
