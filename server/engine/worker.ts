@@ -95,6 +95,8 @@ export class Worker {
   private gathering: NodeJS.Immediate | null = null;
   /** Completion statements in flight (at most COMPLETION_WRITERS). */
   private writers = 0;
+  /** The audit sealer's pass in flight (see sealAudit). */
+  private sealing: Promise<void> | null = null;
   /** Tasks this worker has begun to run. */
   private started = 0;
   /** The loop's own claim is in flight. */
@@ -140,7 +142,7 @@ export class Worker {
           this.lastReap = nowMs;
           await reapExpiredLeases(this.deps);
           await expireRuns(this.deps);
-          await this.sealAudit();
+          this.sealing ??= this.sealAudit().finally(() => (this.sealing = null));
         }
         const free = concurrency - this.running.size - this.reserved;
         if (free > 0) {
@@ -167,7 +169,10 @@ export class Worker {
     }
   }
 
-  /** Seals the audit rows committed since the last seal into the hash chain (see db/audit-chain). */
+  /**
+   * Seals the audit rows committed since the last seal into the hash chain (see db/audit-chain).
+   * It runs beside the loop, which goes on claiming meanwhile (a backlog takes a while to seal).
+   */
   private async sealAudit(): Promise<void> {
     try {
       await sealAuditChain(this.deps.prisma);
@@ -408,6 +413,7 @@ export class Worker {
     // plugins: a plugin that ignores its signal must not hold the stop up).
     const plugins = new Set([...this.running.values()].map((r) => r.done));
     await Promise.all([...this.settling].filter((p) => !plugins.has(p)));
+    await this.sealing;
     for (const u of this.unlisten) await u().catch(() => undefined);
   }
 
