@@ -223,6 +223,11 @@ export class Worker {
     this.settling.add(done);
   }
 
+  /** How many attempts this worker runs at once. */
+  private get slots(): number {
+    return this.options.concurrency ?? 8;
+  }
+
   /**
    * Group commit: a completion that finishes while another is being written waits for it, and
    * all that waited are then written in one transaction. A worker with one slot writes its
@@ -231,11 +236,6 @@ export class Worker {
    * batch of quick tasks) are written with it, while the loop, woken by the freed slots, claims
    * the next batch on another connection.
    */
-  /** How many attempts this worker runs at once. */
-  private get slots(): number {
-    return this.options.concurrency ?? 8;
-  }
-
   private complete(c: Completion): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.completions.push({ c, resolve, reject });
