@@ -130,6 +130,38 @@ describe.each(DATABASE_KINDS)("the audit chain across the migration that seals i
   });
 });
 
+describe.each(DATABASE_KINDS)("run history across the migration that stores it one row per write, on %s", (kind) => {
+  it("keeps every event with its number, payload and time, and refuses a batch numbered wrongly", async () => {
+    const handle = kind === "pglite" ? await pgliteHandle() : await postgresHandle();
+    try {
+      const s = await handle.session();
+      const all = readMigrations();
+      const at = all.findIndex((x) => x.name.endsWith("_run_history_batches"));
+      expect(at).toBeGreaterThan(0);
+      await migrate(s, all.slice(0, at));
+      const run = "00000000-0000-4000-8000-000000000001";
+      const events = [
+        { type: "RunStarted", input: {}, marking: [1] },
+        { type: "NodeScheduled", nodeId: "a", taskId: "00000000-0000-4000-8000-0000000000aa", kind: "activity", transition: 0, runAt: "2026-11-28T00:00:00.000Z", consumed: [0], consumeOnFire: false },
+        { type: "RunCompleted" },
+      ];
+      for (const [i, p] of events.entries()) {
+        await s.query(`INSERT INTO run_events (run_id, seq, type, node_id, payload, at) VALUES ($1, $2, $3, $4, $5, $6)`, [run, i + 1, p.type, (p as { nodeId?: string }).nodeId ?? null, JSON.stringify(p), `2026-11-28T00:00:0${i}.000Z`]);
+      }
+      await migrate(s, all);
+      const rows = await s.query<{ first_seq: number; last_seq: number; events: unknown; at: string }>(`SELECT first_seq, last_seq, events, to_char(at AT TIME ZONE 'UTC', 'SS') AS at FROM run_event_batches WHERE run_id = $1 ORDER BY first_seq`, [run]);
+      expect(rows).toEqual(events.map((p, i) => ({ first_seq: i + 1, last_seq: i + 1, events: [p], at: `0${i}` })));
+      expect(await s.query(`SELECT to_regclass('run_events')::text AS t`)).toEqual([{ t: null }]);
+      // A batch must number exactly the events it holds.
+      const wrong = await s.query(`INSERT INTO run_event_batches (run_id, first_seq, last_seq, events, at) VALUES ($1, 4, 6, '[{"type":"RunPaused"}]', now())`, [run]).catch((e: unknown) => e);
+      expect(String(wrong)).toContain("run_event_batches_numbered");
+      await s.close();
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe("embedded database folder", () => {
   it("keeps data across reopen and refuses a second opener while the first holds it", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "petrel-data-"));

@@ -6,6 +6,7 @@ import { DATABASE_KINDS } from "../testing/databases";
 import { engineFixture, META, type EngineFixture } from "../testing/engine";
 import { Worker } from "./worker";
 import { claimTasks, completeAndClaim, completeTask, completeTasks, queryRun, reapExpiredLeases, replayRun, signalRun } from "./engine";
+import { readHistory } from "./history";
 import { cancelRun, decideApproval, pauseRun, resumeRun } from "../services/runs/operate-run";
 import { startRun } from "../services/runs/start-run";
 import { publishWorkflow } from "../services/workflows/publish-workflow";
@@ -49,7 +50,7 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     ]);
     const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run.variables).toEqual({ x: 21, doubled: 42 });
-    const seqs = (await f.deps.prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } })).map((e) => e.seq);
+    const seqs = (await readHistory(f.deps.prisma, runId)).map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
@@ -80,7 +81,7 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     f.clock.advance(2000);
     await f.drain();
     expect(await f.status(runId)).toBe("completed");
-    const retries = (await f.deps.prisma.runEvent.findMany({ where: { runId, type: "RetryScheduled" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { attempt: number }).attempt);
+    const retries = (await readHistory(f.deps.prisma, runId)).filter((e) => e.type === "RetryScheduled").map((e) => (e.payload as { attempt: number }).attempt);
     expect(retries).toEqual([1, 2]);
   });
 
@@ -234,7 +235,7 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     // Each attempt's TaskStarted is appended by the first write about it (the heartbeat, or the
     // completion), once, with the time its lease was taken.
     for (const [c, after] of [[hb, "TaskHeartbeat"], [other, "TaskCompleted"]] as const) {
-      const history = await f.deps.prisma.runEvent.findMany({ where: { runId, taskId: c.id }, orderBy: { seq: "asc" } });
+      const history = (await readHistory(f.deps.prisma, runId)).filter((e) => e.taskId === c.id);
       expect(history.map((e) => e.type)).toEqual(["NodeScheduled", "TaskStarted", ...(after === "TaskHeartbeat" ? ["TaskHeartbeat"] : []), "TaskCompleted"]);
       expect(history[1]!.payload).toMatchObject({ worker: "w1", attempt: 1, startedAt: claimedAt });
       expect(history[2]!.type).toBe(after);
@@ -268,7 +269,7 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     expect(stored.leaseExpiresAt!.getTime()).toBe(b.leaseExpiresAt.getTime());
     expect(stored).toMatchObject({ startLogged: false, leasedAt: f.clock.now() });
     // Its TaskStarted is appended when the attempt closes (below).
-    const ofB = async () => await f.deps.prisma.runEvent.findMany({ where: { runId, taskId: b.id }, orderBy: { seq: "asc" } });
+    const ofB = async () => (await readHistory(f.deps.prisma, runId)).filter((e) => e.taskId === b.id);
     expect((await ofB()).map((e) => e.type)).toEqual(["NodeScheduled"]);
     // The started step carries its run as the write left it: its completion needs no read.
     expect(b.snapshot!.last_seq).toBe((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).lastSeq);
@@ -502,7 +503,7 @@ describe.each(DATABASE_KINDS)("saga compensation on %s", (kind) => {
     const runId = await f.start(graph(true));
     await f.drain();
     expect(await f.status(runId)).toBe("failed");
-    const events = await f.deps.prisma.runEvent.findMany({ where: { runId, type: "TaskCompleted" }, orderBy: { seq: "asc" } });
+    const events = (await readHistory(f.deps.prisma, runId)).filter((e) => e.type === "TaskCompleted");
     expect(events.map((e) => e.nodeId)).toEqual(["a", "b", "undoB", "undoA"]);
   });
 
@@ -514,7 +515,7 @@ describe.each(DATABASE_KINDS)("saga compensation on %s", (kind) => {
     await f.drain();
     await cancelRun(f.deps, f.actor, META, { runId });
     await f.drain();
-    const done = await f.deps.prisma.runEvent.findMany({ where: { runId, type: "TaskCompleted" }, orderBy: { seq: "asc" } });
+    const done = (await readHistory(f.deps.prisma, runId)).filter((e) => e.type === "TaskCompleted");
     expect(done.map((e) => e.nodeId)).toEqual(["a", "b", "undoB", "undoA"]);
     const ok = await f.start(graph(false));
     await f.drain();

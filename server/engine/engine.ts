@@ -19,6 +19,7 @@ import { evaluateExpression } from "../nodes/expressions";
 import type { ServiceDeps } from "../services/deps";
 import { applyEvent, fold, type EngineEvent, type Failure, type FoldedRun, type RunStatus, type TaskKind } from "./events";
 import { backoffMs, leaseMs, retryPolicyOf, shouldRetry, timeoutsOf } from "./policy";
+import { readEvents, readHistory } from "./history";
 import { RUN_EVENTS_CHANNEL } from "./live";
 import { loadVersion, type LoadedVersion } from "./version-cache";
 
@@ -294,7 +295,8 @@ type FlushPart = {
 
 /**
  * Writes what the given runs changed in ONE statement: each run's row (which also takes the
- * events' sequence numbers), the events, new tasks and changed tasks. What it wrote is notified
+ * events' sequence numbers), the events (one history row per run, see history.ts), new tasks and
+ * changed tasks. What it wrote is notified
  * after the commit (see FLUSH_COLUMNS). `gate`: a condition the new runs ($8) are inserted under
  * (see startRunOneStatement).
  */
@@ -313,11 +315,10 @@ const flushCtes = (gate = "true") => `
     ), w AS (
       SELECT * FROM r UNION ALL SELECT * FROM nr
     ), e AS (
-      INSERT INTO run_events (run_id, seq, type, node_id, task_id, attempt, payload, at)
-      SELECT w.id, w.last_seq - w.n + ev.i, ev.p->>'type', ev.p->>'nodeId', (ev.p->>'taskId')::uuid, (ev.p->>'attempt')::int, ev.p, $1::timestamptz
+      INSERT INTO run_event_batches (run_id, first_seq, last_seq, events, at)
+      SELECT w.id, w.last_seq - w.n + 1, w.last_seq, x.e, $1::timestamptz
       FROM jsonb_to_recordset($3::jsonb) AS x(r uuid, e jsonb)
       JOIN w ON w.id = x.r
-      CROSS JOIN LATERAL jsonb_array_elements(x.e) WITH ORDINALITY AS ev(p, i)
     ), ins AS (
       INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM w)
     ), upd AS (
@@ -788,8 +789,8 @@ async function failRun(rt: RunTx, failure: Failure): Promise<void> {
  */
 async function scheduleNextCompensation(rt: RunTx): Promise<void> {
   await rt.flush(); // what follows reads this run's history and tasks
-  const stored = await rt.tx.runEvent.findMany({ where: { runId: rt.run.id, type: "TaskCompleted" }, orderBy: { seq: "asc" }, select: { payload: true } });
-  const completed = [...stored.map((e) => e.payload as EngineEvent), ...rt.events].filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
+  const stored = await readEvents(rt.tx, rt.run.id);
+  const completed = [...stored, ...rt.events].filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
   const due = completed.map((e) => rt.v.nodes.get(e.nodeId)?.compensate).filter((h): h is string => !!h).reverse();
   const already = await rt.tx.task.count({ where: { runId: rt.run.id, kind: "compensation" } });
   const handler = due[already];
@@ -1392,7 +1393,7 @@ export async function reopenRun(deps: EngineDeps, runId: string, reason: string,
   return engineTx(deps, async (tx) => {
     const rt = await openRun(tx, deps, runId);
     if (rt.state.status !== "failed") throw new AppError("CONFLICT", { message: `Run ${runId} is ${rt.state.status}; only a failed run can be retried.` });
-    const history = (await tx.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { payload: true } })).map((r) => r.payload as EngineEvent);
+    const history = await readEvents(tx, runId);
     if (history.some((e) => e.type === "NodeScheduled" && e.kind === "compensation")) {
       throw new AppError("CONFLICT", { message: "Compensation has already undone this run's completed steps, so it cannot go on; re-run it from a step instead." });
     }
@@ -1426,7 +1427,7 @@ export async function rerunState(prisma: PrismaClient, runId: string, nodeId: st
   const run = await prisma.run.findUnique({ where: { id: runId }, select: { versionId: true } });
   if (!run) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
   const source = await loadVersion(prisma, run.versionId);
-  const history = (await prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { payload: true } })).map((r) => r.payload as EngineEvent);
+  const history = await readEvents(prisma, runId);
   const at = history.map((e) => (e.type === "NodeScheduled" && e.nodeId === nodeId ? 1 : 0)).lastIndexOf(1);
   if (at < 0) {
     const label = source.nodes.get(nodeId)?.label ?? nodeId;
@@ -1486,13 +1487,13 @@ export async function queryRun(deps: EngineDeps, runId: string) {
 export async function replayRun(prisma: PrismaClient, runId: string): Promise<{ ok: boolean; events: number; differences: string[] }> {
   const run = await prisma.run.findUnique({ where: { id: runId } });
   if (!run) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
-  const rows = await prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+  const rows = await readHistory(prisma, runId);
   const differences: string[] = [];
   rows.forEach((r, i) => {
     if (r.seq !== i + 1) differences.push(`event ${i + 1} has sequence number ${r.seq} (a gap or a duplicate)`);
   });
   if (rows.length !== run.lastSeq) differences.push(`the run says it has ${run.lastSeq} events; history holds ${rows.length}`);
-  const folded = fold(rows.map((r) => r.payload as EngineEvent));
+  const folded = fold(rows.map((r) => r.payload));
   if (folded.status !== run.status) differences.push(`status: history says ${folded.status}, stored ${run.status}`);
   if (JSON.stringify(folded.marking) !== JSON.stringify(run.marking)) differences.push(`marking: history says ${JSON.stringify(folded.marking)}, stored ${JSON.stringify(run.marking)}`);
   if (JSON.stringify(sortKeys(folded.variables)) !== JSON.stringify(sortKeys(run.variables))) differences.push("variables differ between history and the stored run");

@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS)("secrets in steps on %s", (kind) => {
     const logged = lines.join("");
     expect(logged).toContain("calling with [secret PARTNER_KEY]");
     expect(logged).not.toContain(VALUE);
-    const events = await f.deps.prisma.runEvent.findMany({ where: { runId } });
+    const events = await f.deps.prisma.runEventBatch.findMany({ where: { runId } });
     const history = JSON.stringify(events, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v));
     expect(history).toContain("the partner refused key [secret PARTNER_KEY]");
     expect(history).not.toContain(VALUE);

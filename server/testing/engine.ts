@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { makeUser } from "../../prisma/seed/factories";
 import { replayRun } from "../engine/engine";
+import { readHistory } from "../engine/history";
 import { Worker } from "../engine/worker";
 import type { Actor, RequestMeta } from "../services/deps";
 import { startRun } from "../services/runs/start-run";
@@ -53,7 +54,7 @@ export async function engineFixture(kind: DatabaseKind): Promise<EngineFixture> 
       return total;
     },
     async types(runId) {
-      return (await t.deps.prisma.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { type: true } })).map((e) => e.type);
+      return (await readHistory(t.deps.prisma, runId)).map((e) => e.type);
     },
     async status(runId) {
       return (await t.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).status;

@@ -4,6 +4,7 @@ import { AppError } from "../../../lib/errors";
 import type { WorkflowGraph } from "../../../lib/workflow/schema";
 import type { Prisma } from "../../db/database";
 import { queryRun as engineQuery } from "../../engine/engine";
+import { readHistory } from "../../engine/history";
 import { loadVersion } from "../../engine/version-cache";
 import type { ServiceDeps } from "../deps";
 import type { Principal } from "../../../lib/policy";
@@ -108,7 +109,7 @@ export async function inbox(deps: ServiceDeps, principal?: Principal) {
 export async function runHistory(deps: ServiceDeps, input: z.input<typeof HistoryInputSchema>) {
   const a = HistoryInputSchema.parse(input);
   if (!(await deps.prisma.run.findUnique({ where: { id: a.runId }, select: { id: true } }))) throw new AppError("NOT_FOUND", { message: `There is no run ${a.runId}.` });
-  const events = await deps.prisma.runEvent.findMany({ where: { runId: a.runId, seq: { gt: a.afterSeq } }, orderBy: { seq: "asc" }, take: a.limit });
+  const events = await readHistory(deps.prisma, a.runId, { afterSeq: a.afterSeq, limit: a.limit });
   return { events, nextSeq: events.length ? events[events.length - 1]!.seq : a.afterSeq };
 }
 

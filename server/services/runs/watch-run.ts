@@ -7,6 +7,7 @@
  */
 import { AppError } from "../../../lib/errors";
 import { RUNNING, type RunningAttempt } from "../../../lib/runs/run-view";
+import { readHistory } from "../../engine/history";
 import { Waker } from "../../engine/live";
 import type { Principal } from "../../../lib/policy";
 import { usableWorkflows } from "../access/workflow-access";
@@ -26,7 +27,7 @@ export async function* watchRun(deps: ServiceDeps, runId: string, afterSeq: numb
   let running = "[]";
   try {
     while (!signal?.aborted) {
-      const rows = await deps.prisma.runEvent.findMany({ where: { runId, seq: { gt: after } }, orderBy: { seq: "asc" }, take: PAGE, select: { seq: true, type: true, nodeId: true, taskId: true, attempt: true, payload: true, at: true } });
+      const rows = await readHistory(deps.prisma, runId, { afterSeq: after, limit: PAGE });
       for (const r of rows) {
         yield r;
         after = r.seq;
