@@ -104,8 +104,12 @@ function taskFromJson(j: Record<string, unknown>): TaskRow {
   };
 }
 
-/** What the flush's task UPDATE reads of a changed task: its key, its run, and the columns it sets. */
+/**
+ * What the flush reads of a changed task: its key, its run, and the columns it sets. A task that
+ * closed (done, failed or withdrawn) is deleted instead: its key, run and status are enough.
+ */
 function taskChangeToJson(t: TaskRow): Record<string, unknown> {
+  if (!isOpen(t)) return { id: t.id, run_id: t.runId, status: t.status };
   return {
     id: t.id,
     run_id: t.runId,
@@ -264,7 +268,8 @@ class RunTx {
         ? { ...this.created, status: run.status, marking: run.marking, variables: run.variables, last_seq: run.n, error: run.error, updated_at: now, completed_at: run.terminal ? now : null }
         : null,
       events: this.events.length ? { r: this.run.id, e: [...this.events] } : null,
-      inserts: [...this.inserted].map((id) => taskToJson(this.tasks.get(id)!)),
+      // A task that opened and closed within this write never reaches the table.
+      inserts: [...this.inserted].map((id) => this.tasks.get(id)!).filter(isOpen).map(taskToJson),
       updates: [...this.changed].map((id) => taskChangeToJson(this.tasks.get(id)!)),
       notifyTasks: [...this.inserted, ...this.changed].some((id) => this.tasks.get(id)!.status === "ready"),
       withdrewIn: this.withdrew ? this.run.id : null,
@@ -325,8 +330,12 @@ const flushCtes = (gate = "true") => `
       UPDATE tasks SET status = u.status, run_at = u.run_at, attempt = u.attempt, lease_owner = u.lease_owner,
         lease_expires_at = u.lease_expires_at, leased_at = u.leased_at, start_logged = u.start_logged, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
       FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
-      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
-        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j))
+      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w) AND u.status IN ('ready', 'leased', 'waiting')
+        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' IN ('ready', 'leased', 'waiting')))
+    ), del AS (
+      DELETE FROM tasks USING jsonb_to_recordset($5::jsonb) AS u(id uuid, run_id uuid, status text)
+      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w) AND u.status NOT IN ('ready', 'leased', 'waiting')
+        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' NOT IN ('ready', 'leased', 'waiting')))
     )`;
 /**
  * Every write commits without notifying and leaves its NOTIFYs to the caller, who sends them after
@@ -789,10 +798,10 @@ async function failRun(rt: RunTx, failure: Failure): Promise<void> {
  */
 async function scheduleNextCompensation(rt: RunTx): Promise<void> {
   await rt.flush(); // what follows reads this run's history and tasks
-  const stored = await readEvents(rt.tx, rt.run.id);
-  const completed = [...stored, ...rt.events].filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
+  const history = [...(await readEvents(rt.tx, rt.run.id)), ...rt.events];
+  const completed = history.filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
   const due = completed.map((e) => rt.v.nodes.get(e.nodeId)?.compensate).filter((h): h is string => !!h).reverse();
-  const already = await rt.tx.task.count({ where: { runId: rt.run.id, kind: "compensation" } });
+  const already = history.filter((e) => e.type === "NodeScheduled" && e.kind === "compensation").length;
   const handler = due[already];
   if (!handler) return;
   const id = randomUUID();
@@ -1505,7 +1514,11 @@ export async function replayRun(prisma: PrismaClient, runId: string): Promise<{ 
     if (!f) differences.push(`task ${t.id} (${t.nodeId}) is not in history`);
     else if (f.status !== stored.status || f.attempt !== stored.attempt) differences.push(`task ${t.id} (${t.nodeId}): history says ${f.status}/attempt ${f.attempt}, stored ${t.status}/attempt ${t.attempt}`);
   }
-  for (const id of Object.keys(folded.tasks)) if (!tasks.some((t) => t.id === id)) differences.push(`task ${id} is in history but not stored`);
+  // The table holds a run's open tasks only: a task leaves it when it closes (done, failed, withdrawn).
+  for (const [id, f] of Object.entries(folded.tasks)) {
+    if (!OPEN.includes(f.status) || tasks.some((t) => t.id === id)) continue;
+    differences.push(`task ${id} is open in history (${f.status}) but not stored`);
+  }
   return { ok: differences.length === 0, events: rows.length, differences };
 }
 

@@ -15,6 +15,7 @@ import { createWorkflow } from "../services/workflows/create-workflow";
 import { publishWorkflow } from "../services/workflows/publish-workflow";
 import { createPostgresDatabase, DATABASE_KINDS, testConfig } from "../testing/databases";
 import { META } from "../testing/engine";
+import { readHistory } from "./history";
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -80,8 +81,10 @@ describe.each(DATABASE_KINDS)("worker loop on %s", (kind) => {
     const within = await Promise.race([until("the abort", async () => abortedAt > 0).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
     expect(within).toBe(true);
     expect(abortedAt).toBeGreaterThanOrEqual(cancelledAt);
-    const task = await server.deps.prisma.task.findFirstOrThrow({ where: { runId } });
-    expect(task.status).toBe("cancelled");
+    // The withdrawn task has left the table of open work; history says it was withdrawn.
+    expect(await server.deps.prisma.task.count({ where: { runId } })).toBe(0);
+    const withdrawn = (await readHistory(server.deps.prisma, runId)).find((e) => e.type === "TasksWithdrawn");
+    expect(withdrawn?.payload).toMatchObject({ reason: "the run was cancelled" });
     await server.stop();
   });
 

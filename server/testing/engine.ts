@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { WorkflowGraph } from "../../lib/workflow/schema";
 import { makeUser } from "../../prisma/seed/factories";
 import { replayRun } from "../engine/engine";
+import { fold } from "../engine/events";
 import { readHistory } from "../engine/history";
 import { Worker } from "../engine/worker";
 import type { Actor, RequestMeta } from "../services/deps";
@@ -21,6 +22,11 @@ export type EngineFixture = TestDatabase & {
   /** Runs the worker until nothing is due (at the fake clock's time). */
   drain(): Promise<number>;
   types(runId: string): Promise<string[]>;
+  /**
+   * Every task the run ever had, as its history tells (the tasks table holds open ones only): its
+   * node, kind, status and last attempt, in the order they were scheduled.
+   */
+  tasks(runId: string): Promise<Array<{ id: string; nodeId: string; kind: string; status: string; attempt: number }>>;
   status(runId: string): Promise<string>;
   /** Every run's state equals the fold of its history. */
   expectReplayable(): Promise<void>;
@@ -55,6 +61,11 @@ export async function engineFixture(kind: DatabaseKind): Promise<EngineFixture> 
     },
     async types(runId) {
       return (await readHistory(t.deps.prisma, runId)).map((e) => e.type);
+    },
+    async tasks(runId) {
+      const events = (await readHistory(t.deps.prisma, runId)).map((e) => e.payload);
+      const folded = fold(events);
+      return events.flatMap((e) => (e.type === "NodeScheduled" ? [{ id: e.taskId, nodeId: e.nodeId, kind: e.kind, status: folded.tasks[e.taskId]!.status, attempt: folded.tasks[e.taskId]!.attempt }] : []));
     },
     async status(runId) {
       return (await t.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } })).status;

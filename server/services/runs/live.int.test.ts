@@ -133,7 +133,7 @@ describe.each(DATABASE_KINDS)("[live] run events, retry, re-run, inbox on %s", (
     expect(failedView.nodes.get("b")!.attempts.map((x) => x.outcome)).toEqual(["failed", "failed"]);
     expect(failedView.nodes.get("b")!.error).toMatchObject({ type: "Broken" });
     expect(failedView.nodes.get("b")!.input).toMatchObject({ x: 1 });
-    const tasks = await f.deps.prisma.task.findMany({ where: { runId }, select: { nodeId: true } });
+    const tasks = await f.tasks(runId);
     expect(tasks.filter((t) => t.nodeId === "a")).toHaveLength(1);
     expect(tasks.filter((t) => t.nodeId === "b")).toHaveLength(2);
     expect(await f.deps.prisma.auditLog.count({ where: { targetId: runId, action: "run.retry" } })).toBe(1);
@@ -146,7 +146,7 @@ describe.each(DATABASE_KINDS)("[live] run events, retry, re-run, inbox on %s", (
     expect(re.version).toBe(2);
     await f.drain();
     expect(await f.status(re.runId)).toBe("completed");
-    const reTasks = await f.deps.prisma.task.findMany({ where: { runId: re.runId }, select: { nodeId: true } });
+    const reTasks = await f.tasks(re.runId);
     expect(reTasks.map((t) => t.nodeId)).toEqual(["b"]);
     expect((await f.deps.prisma.run.findUniqueOrThrow({ where: { id: re.runId } })).variables).toMatchObject({ x: 1 });
     expect(await f.deps.prisma.auditLog.count({ where: { targetId: re.runId, action: "run.rerun" } })).toBe(1);

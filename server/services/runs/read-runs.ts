@@ -33,6 +33,7 @@ export const HistoryInputSchema = z.object({
   limit: z.number().int().min(1).max(1000).default(200),
 });
 
+/** A run with its version and its open tasks (closed ones leave the table; history has every attempt). */
 export async function getRun(deps: ServiceDeps, runId: string) {
   const run = await deps.prisma.run.findUnique({ where: { id: runId }, include: { version: { select: { version: true, workflowId: true, graph: true } } } });
   if (!run) throw new AppError("NOT_FOUND", { message: `There is no run ${runId}.` });
