@@ -163,23 +163,12 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
   notifyPool.on("error", () => undefined);
   const notifier = new Notifier(async (pairs) => void (await notifyPool.query({ name: "petrel_notify", text: NOTIFY_SQL, values: [JSON.stringify(pairs)] })), NOTIFY_LINGER_MS);
   notifiers.set(prisma, notifier);
+  const listener = sharedListener(url);
   return {
     kind: "postgres",
     prisma,
     migrations,
-    async listen(channel, onNotify) {
-      // LISTEN needs one long-lived connection of its own, outside the pool.
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      client.on("notification", (n) => {
-        if (n.channel === channel) onNotify(n.payload ?? "");
-      });
-      client.on("error", () => undefined);
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      return async () => {
-        await client.end().catch(() => undefined);
-      };
-    },
+    listen: listener.listen,
     async check() {
       let client: pg.PoolClient | undefined;
       try {
@@ -199,6 +188,65 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
       await pool.end().catch(() => undefined);
       await enginePool.end().catch(() => undefined);
       await notifyPool.end().catch(() => undefined);
+      await listener.close();
+    },
+  };
+}
+
+/**
+ * LISTEN for a process: ONE long-lived connection (outside the pools) for every channel it
+ * listens on. PostgreSQL wakes every listening connection of a database at each NOTIFY in it,
+ * whatever its channel, so a connection per channel multiplied that work (a worker listens on
+ * two channels, a web process on a third).
+ */
+function sharedListener(url: string): Pick<Database, "listen"> & { close(): Promise<void> } {
+  let client: Promise<pg.Client> | null = null;
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  /** Channels LISTENed on (or being), each with its LISTEN statement. */
+  const listening = new Map<string, Promise<unknown>>();
+  const connect = () =>
+    (client ??= (async () => {
+      const c = new pg.Client({ connectionString: url });
+      c.on("error", () => undefined);
+      c.on("notification", (n) => {
+        for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? "");
+      });
+      await c.connect();
+      return c;
+    })().catch((error: unknown) => {
+      client = null;
+      throw error;
+    }));
+  return {
+    async listen(channel, onNotify) {
+      const c = await connect();
+      const handler = (payload: string) => onNotify(payload);
+      let set = handlers.get(channel);
+      if (!set) handlers.set(channel, (set = new Set()));
+      set.add(handler);
+      if (!listening.has(channel)) listening.set(channel, c.query(`LISTEN ${pg.escapeIdentifier(channel)}`));
+      try {
+        await listening.get(channel);
+      } catch (error) {
+        set.delete(handler);
+        listening.delete(channel);
+        throw error;
+      }
+      return async () => {
+        const subscribed = handlers.get(channel);
+        if (!subscribed?.delete(handler) || subscribed.size) return;
+        handlers.delete(channel);
+        listening.delete(channel);
+        await c.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+      };
+    },
+    async close() {
+      const pending = client;
+      client = null;
+      handlers.clear();
+      listening.clear();
+      const c = await pending?.catch(() => null);
+      await c?.end().catch(() => undefined);
     },
   };
 }
