@@ -103,15 +103,21 @@ describe("migration runner with several processes on PostgreSQL", () => {
   });
 });
 
+/** A database with every migration before the one whose name ends in `suffix` applied. */
+async function migratedUpTo(kind: (typeof DATABASE_KINDS)[number], suffix: string): Promise<{ handle: Handle; s: SqlSession & { close(): Promise<void> }; all: Migration[] }> {
+  const handle = kind === "pglite" ? await pgliteHandle() : await postgresHandle();
+  const s = await handle.session();
+  const all = readMigrations();
+  const at = all.findIndex((x) => x.name.endsWith(suffix));
+  expect(at).toBeGreaterThan(0);
+  await migrate(s, all.slice(0, at));
+  return { handle, s, all };
+}
+
 describe.each(DATABASE_KINDS)("the audit chain across the migration that seals it after commit, on %s", (kind) => {
   it("rows chained by their writers before it stay one chain with the rows sealed after it", async () => {
-    const handle = kind === "pglite" ? await pgliteHandle() : await postgresHandle();
+    const { handle, s, all } = await migratedUpTo(kind, "_audit_chain_sealed_after_commit");
     try {
-      const s = await handle.session();
-      const all = readMigrations();
-      const at = all.findIndex((x) => x.name.endsWith("_audit_chain_sealed_after_commit"));
-      expect(at).toBeGreaterThan(0);
-      await migrate(s, all.slice(0, at));
       const row = (action: string) => `INSERT INTO audit_log (at, actor_type, actor_label, action, target_type, request_id) VALUES (now(), 'system', 'test', '${action}', 'test', 'req')`;
       for (const action of ["old.one", "old.two", "old.three"]) await s.exec(row(action));
       await migrate(s, all);
@@ -132,13 +138,8 @@ describe.each(DATABASE_KINDS)("the audit chain across the migration that seals i
 
 describe.each(DATABASE_KINDS)("run history across the migration that stores it one row per write, on %s", (kind) => {
   it("keeps every event with its number, payload and time, and refuses a batch numbered wrongly", async () => {
-    const handle = kind === "pglite" ? await pgliteHandle() : await postgresHandle();
+    const { handle, s, all } = await migratedUpTo(kind, "_run_history_batches");
     try {
-      const s = await handle.session();
-      const all = readMigrations();
-      const at = all.findIndex((x) => x.name.endsWith("_run_history_batches"));
-      expect(at).toBeGreaterThan(0);
-      await migrate(s, all.slice(0, at));
       const run = "00000000-0000-4000-8000-000000000001";
       const events = [
         { type: "RunStarted", input: {}, marking: [1] },
