@@ -50,8 +50,14 @@ describe.each(DATABASE_KINDS)("engine on %s", (kind) => {
     ]);
     const run = await f.deps.prisma.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run.variables).toEqual({ x: 21, doubled: 42 });
-    const seqs = (await readHistory(f.deps.prisma, runId)).map((e) => e.seq);
-    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const all = await readHistory(f.deps.prisma, runId);
+    expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    // Pages may start and end inside a write's batch of events.
+    const batches = await f.deps.prisma.runEventBatch.findMany({ where: { runId } });
+    expect(batches.some((b) => b.lastSeq > b.firstSeq)).toBe(true);
+    for (let after = 0; after < all.length; after++) {
+      expect(await readHistory(f.deps.prisma, runId, { afterSeq: after, limit: 2 })).toEqual(all.slice(after, after + 2));
+    }
   });
 
   it("routes exclusive splits by condition and synchronises parallel branches", async () => {
