@@ -59,6 +59,8 @@ type TaskRow = {
 };
 const OPEN: readonly TaskStatus[] = ["ready", "leased", "waiting"];
 const isOpen = (t: TaskRow) => OPEN.includes(t.status);
+/** OPEN as an SQL list, for the statements below. */
+const OPEN_SQL = `(${OPEN.map((s) => `'${s}'`).join(", ")})`;
 
 /** Retries a transaction that lost a deadlock or serialization race (PostgreSQL aborts one side). */
 export async function inTx<T>(prisma: PrismaClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -330,12 +332,12 @@ const flushCtes = (gate = "true") => `
       UPDATE tasks SET status = u.status, run_at = u.run_at, attempt = u.attempt, lease_owner = u.lease_owner,
         lease_expires_at = u.lease_expires_at, leased_at = u.leased_at, start_logged = u.start_logged, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
       FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
-      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w) AND u.status IN ('ready', 'leased', 'waiting')
-        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' IN ('ready', 'leased', 'waiting')))
+      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
+        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' IN ${OPEN_SQL}))
     ), del AS (
       DELETE FROM tasks USING jsonb_to_recordset($5::jsonb) AS u(id uuid, run_id uuid, status text)
-      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w) AND u.status NOT IN ('ready', 'leased', 'waiting')
-        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' NOT IN ('ready', 'leased', 'waiting')))
+      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
+        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' NOT IN ${OPEN_SQL}))
     )`;
 /**
  * Every write commits without notifying and leaves its NOTIFYs to the caller, who sends them after
@@ -797,8 +799,8 @@ async function failRun(rt: RunTx, failure: Failure): Promise<void> {
  * fails (after its retries) is recorded and the next one still runs.
  */
 async function scheduleNextCompensation(rt: RunTx): Promise<void> {
-  await rt.flush(); // what follows reads this run's history and tasks
-  const history = [...(await readEvents(rt.tx, rt.run.id)), ...rt.events];
+  await rt.flush(); // what follows reads this run's history, this write's events included
+  const history = await readEvents(rt.tx, rt.run.id);
   const completed = history.filter((e): e is Extract<EngineEvent, { type: "TaskCompleted" }> => e.type === "TaskCompleted");
   const due = completed.map((e) => rt.v.nodes.get(e.nodeId)?.compensate).filter((h): h is string => !!h).reverse();
   const already = history.filter((e) => e.type === "NodeScheduled" && e.kind === "compensation").length;
@@ -933,7 +935,7 @@ const claimCtes = (due: string, limit: string, worker: string, skip: string) => 
       SELECT l.id, l.run_id, l.node_id, l.kind, l.attempt, l.lease_expires_at, l.leased_at, r.variables, r.version_id, r.status AS run_status, r.marking,
         r.parent_run_id, r.parent_task_id, r.last_seq AS run_seq,
         COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
-          WHERE t.run_id = l.run_id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) AS open
+          WHERE t.run_id = l.run_id AND t.status IN ${OPEN_SQL}), '[]'::jsonb) AS open
       FROM leased l JOIN runs r ON r.id = l.run_id
     )`;
 
@@ -1051,7 +1053,7 @@ function noDatabase(): Tx {
 const READ_RUNS_SQL = `
     SELECT r.id, r.version_id, r.status, r.marking, r.variables, r.parent_run_id, r.parent_task_id, r.last_seq,
       COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
-        WHERE t.run_id = r.id AND t.status IN ('ready', 'leased', 'waiting')), '[]'::jsonb) AS open
+        WHERE t.run_id = r.id AND t.status IN ${OPEN_SQL}), '[]'::jsonb) AS open
     FROM runs r WHERE r.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid))`;
 
 export async function completeTasks(deps: EngineDeps, items: Completion[], testing?: { afterRead?: () => Promise<void> }): Promise<boolean[]> {
