@@ -250,14 +250,15 @@ class RunTx {
   /** Takes what is to be written and clears it (the in-memory state stays). */
   drain(): FlushPart {
     const run = {
-        id: this.run.id,
-        expected: this.expectedSeq,
-        n: this.events.length,
-        status: this.state.status,
-        marking: this.state.marking,
-        variables: this.state.variables,
-        terminal: ["completed", "failed", "cancelled"].includes(this.state.status),
-        reopened: this.events.some((e) => e.type === "RunReopened"),
+      id: this.run.id,
+      expected: this.expectedSeq,
+      n: this.events.length,
+      e: this.events.length ? [...this.events] : null,
+      status: this.state.status,
+      marking: this.state.marking,
+      variables: this.state.variables,
+      terminal: ["completed", "failed", "cancelled"].includes(this.state.status),
+      reopened: this.events.some((e) => e.type === "RunReopened"),
       error: (() => {
         const failed = [...this.events].reverse().find((e) => e.type === "RunFailed");
         return failed && failed.type === "RunFailed" ? failed.failure : null;
@@ -269,7 +270,7 @@ class RunTx {
       created: this.created
         ? { ...this.created, status: run.status, marking: run.marking, variables: run.variables, last_seq: run.n, error: run.error, updated_at: now, completed_at: run.terminal ? now : null }
         : null,
-      events: this.events.length ? { r: this.run.id, e: [...this.events] } : null,
+      events: this.created && this.events.length ? { r: this.run.id, e: [...this.events] } : null,
       // A task that opened and closed within this write never reaches the table.
       inserts: [...this.inserted].map((id) => this.tasks.get(id)!).filter(isOpen).map(taskToJson),
       updates: [...this.changed].map((id) => taskChangeToJson(this.tasks.get(id)!)),
@@ -290,9 +291,10 @@ class RunTx {
 }
 
 type FlushPart = {
-  run: { id: string; expected: number | null; n: number; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; reopened: boolean; error: Failure | null } | null;
+  /** A run that exists: its new state and, in `e`, its new events in order (their columns are taken from them by the statement). */
+  run: { id: string; expected: number | null; n: number; e: EngineEvent[] | null; status: RunStatus; marking: number[]; variables: Record<string, unknown>; terminal: boolean; reopened: boolean; error: Failure | null } | null;
   created: Record<string, unknown> | null;
-  /** The run's new events, in order (their columns are taken from them by the statement). */
+  /** A run this write creates: its first events, in order. */
   events: { r: string; e: EngineEvent[] } | null;
   inserts: Array<Record<string, unknown>>;
   updates: Array<Record<string, unknown>>;
@@ -300,56 +302,98 @@ type FlushPart = {
   withdrewIn: string | null;
 };
 
+/** A statement's positional parameters, numbered as they are added. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+/** Ids as a PostgreSQL array literal (a text parameter cast to uuid[]: no JSON to parse, no subquery). */
+const uuidArray = (ids: readonly string[]) => `{${ids.join(",")}}`;
+
+/** A flush statement's common table expressions, and what the caller notifies once it committed. */
+type FlushStatement = {
+  /** The CTEs, joined with commas (empty when there is nothing to write). */
+  ctes: string;
+  /** Which CTEs are in it: part of the statement's name, since each shape is its own prepared statement. */
+  shape: string;
+  /** `applied`: the ids of the runs it wrote, as a column expression (a JSON array, or null for none). */
+  applied: string;
+  tasksReady: boolean;
+  withdrawn: string[];
+};
+
 /**
  * Writes what the given runs changed in ONE statement: each run's row (which also takes the
- * events' sequence numbers), the events (one history row per run, see history.ts), new tasks and
- * changed tasks. What it wrote is notified
- * after the commit (see FLUSH_COLUMNS). `gate`: a condition the new runs ($8) are inserted under
- * (see startRunOneStatement).
+ * events' sequence numbers), the events (one history row per run, see history.ts), new tasks,
+ * changed tasks, and closed tasks (deleted). Only the parts that have rows are in the statement:
+ * PostgreSQL sets up and runs every part of a statement on each execution, empty or not, and the
+ * unbatched hot path (one task per statement) writes one run, one history row and one closed task.
+ * `gate`: a condition new runs are inserted under (see startRunOneStatement).
  */
-const flushCtes = (gate = "true") => `
-    r AS (
-      UPDATE runs SET last_seq = runs.last_seq + x.n, updated_at = $1::timestamptz, status = x.status::"RunStatus",
+function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) => string): FlushStatement {
+  const parts = rts.filter((rt) => rt.dirty).map((rt) => rt.drain());
+  const runs = parts.flatMap((x) => (x.run ? [x.run] : []));
+  const created = parts.flatMap((x) => (x.created ? [x.created] : []));
+  const events = parts.flatMap((x) => (x.events ? [x.events] : []));
+  const inserts = parts.flatMap((x) => x.inserts);
+  const open = parts.flatMap((x) => x.updates.filter((u) => OPEN.includes(u.status as TaskStatus)));
+  const closed = parts.flatMap((x) => x.updates.filter((u) => !OPEN.includes(u.status as TaskStatus)).map((u) => u.id as string));
+  const tasksReady = parts.some((x) => x.notifyTasks);
+  const withdrawn = parts.flatMap((x) => (x.withdrewIn ? [x.withdrewIn] : []));
+  if (!runs.length && !created.length) return { ctes: "", shape: "", applied: "NULL::json", tasksReady, withdrawn };
+  const at = p.add(now, "timestamptz");
+  const ctes: string[] = [];
+  if (runs.length)
+    ctes.push(`r AS (
+      UPDATE runs SET last_seq = runs.last_seq + x.n, updated_at = ${at}, status = x.status::"RunStatus",
         marking = x.marking, variables = x.variables,
-        completed_at = CASE WHEN x.terminal THEN $1::timestamptz WHEN x.reopened THEN NULL ELSE runs.completed_at END,
+        completed_at = CASE WHEN x.terminal THEN ${at} WHEN x.reopened THEN NULL ELSE runs.completed_at END,
         error = CASE WHEN x.reopened AND x.error IS NULL THEN NULL ELSE COALESCE(x.error, runs.error) END
-      FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, expected int, n int, status text, marking jsonb, variables jsonb, terminal boolean, reopened boolean, error jsonb)
-      WHERE runs.id = x.id AND (x.expected IS NULL OR runs.last_seq = x.expected)
-        AND runs.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($2::jsonb) AS j))
-      RETURNING runs.id, runs.last_seq, x.n
-    ), nr AS (
-      INSERT INTO runs SELECT * FROM jsonb_populate_recordset(NULL::runs, $8::jsonb) WHERE ${gate} RETURNING id, last_seq, last_seq AS n
-    ), w AS (
-      SELECT * FROM r UNION ALL SELECT * FROM nr
-    ), e AS (
-      INSERT INTO run_event_batches (run_id, first_seq, last_seq, events, at)
-      SELECT w.id, w.last_seq - w.n + 1, w.last_seq, x.e, $1::timestamptz
-      FROM jsonb_to_recordset($3::jsonb) AS x(r uuid, e jsonb)
-      JOIN w ON w.id = x.r
-    ), ins AS (
-      INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, $4::jsonb) AS t WHERE t.run_id IN (SELECT id FROM w)
-    ), upd AS (
+      FROM jsonb_to_recordset(${p.add(JSON.stringify(runs), "jsonb")}) AS x(id uuid, expected int, n int, e jsonb, status text, marking jsonb, variables jsonb, terminal boolean, reopened boolean, error jsonb)
+      WHERE runs.id = x.id AND (x.expected IS NULL OR runs.last_seq = x.expected) AND runs.id = ANY (${p.add(uuidArray(runs.map((r) => r.id)), "uuid[]")})
+      RETURNING runs.id, runs.last_seq, x.n, x.e
+    )`);
+  if (created.length)
+    ctes.push(`nr AS (
+      INSERT INTO runs SELECT * FROM jsonb_populate_recordset(NULL::runs, ${p.add(JSON.stringify(created), "jsonb")}) WHERE ${gate ? gate(p) : "true"} RETURNING id, last_seq
+    )`);
+  // The runs written: r, nr, or both.
+  const w = runs.length && created.length ? "w" : runs.length ? "r" : "nr";
+  if (w === "w") ctes.push(`w AS (SELECT id FROM r UNION ALL SELECT id FROM nr)`);
+  const batches = [
+    runs.some((r) => r.e) ? `SELECT r.id, r.last_seq - r.n + 1, r.last_seq, r.e, ${at} FROM r WHERE r.e IS NOT NULL` : "",
+    events.length ? `SELECT nr.id, 1, nr.last_seq, x.e, ${at} FROM jsonb_to_recordset(${p.add(JSON.stringify(events), "jsonb")}) AS x(r uuid, e jsonb) JOIN nr ON nr.id = x.r` : "",
+  ].filter(Boolean);
+  if (batches.length) ctes.push(`e AS (INSERT INTO run_event_batches (run_id, first_seq, last_seq, events, at) ${batches.join(" UNION ALL ")})`);
+  if (inserts.length)
+    ctes.push(`ins AS (
+      INSERT INTO tasks SELECT * FROM jsonb_populate_recordset(NULL::tasks, ${p.add(JSON.stringify(inserts), "jsonb")}) AS t WHERE t.run_id IN (SELECT id FROM ${w})
+    )`);
+  if (open.length)
+    ctes.push(`upd AS (
       UPDATE tasks SET status = u.status, run_at = u.run_at, attempt = u.attempt, lease_owner = u.lease_owner,
         lease_expires_at = u.lease_expires_at, leased_at = u.leased_at, start_logged = u.start_logged, heartbeat = u.heartbeat, last_error = u.last_error, child_run_id = u.child_run_id
-      FROM jsonb_populate_recordset(NULL::tasks, $5::jsonb) AS u
-      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
-        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' IN ${OPEN_SQL}))
-    ), del AS (
-      DELETE FROM tasks USING jsonb_to_recordset($5::jsonb) AS u(id uuid, run_id uuid, status text)
-      WHERE tasks.id = u.id AND u.run_id IN (SELECT id FROM w)
-        AND tasks.id = ANY (ARRAY(SELECT (j->>'id')::uuid FROM jsonb_array_elements($5::jsonb) AS j WHERE j->>'status' NOT IN ${OPEN_SQL}))
-    )`;
+      FROM jsonb_populate_recordset(NULL::tasks, ${p.add(JSON.stringify(open), "jsonb")}) AS u
+      WHERE tasks.id = u.id AND tasks.run_id IN (SELECT id FROM ${w}) AND tasks.id = ANY (${p.add(uuidArray(open.map((u) => u.id as string)), "uuid[]")})
+    )`);
+  if (closed.length) ctes.push(`del AS (DELETE FROM tasks WHERE tasks.id = ANY (${p.add(uuidArray(closed), "uuid[]")}) AND tasks.run_id IN (SELECT id FROM ${w}))`);
+  const shape = [runs.length && "r", created.length && "n", batches.length && "e", inserts.length && "i", open.length && "u", closed.length && "d"].filter(Boolean).join("");
+  return { ctes: ctes.join(", "), shape, applied: `(SELECT json_agg(id) FROM ${w})`, tasksReady, withdrawn };
+}
+
 /**
  * Every write commits without notifying and leaves its NOTIFYs to the caller, who sends them after
  * the commit (notifyCommitted): a NOTIFY in the statement would hold PostgreSQL's database-wide
- * notification lock through the commit's disk flush, one writer after another. What to notify
- * comes back with the result: the runs written, and $6 and $7 as they were sent.
+ * notification lock through the commit's disk flush, one writer after another.
  */
-const FLUSH_COLUMNS = `(SELECT coalesce(jsonb_agg(id), '[]'::jsonb) FROM w) AS applied, $6::boolean AS tasks_ready, $7::jsonb AS withdrawn`;
-const FLUSH_SQL = `WITH ${flushCtes()} SELECT ${FLUSH_COLUMNS}`;
 type FlushRow = { applied: string[]; tasks_ready: boolean; withdrawn: string[] };
+const flushRow = (f: FlushStatement, applied: string[] | null | undefined): FlushRow => ({ applied: applied ?? [], tasks_ready: f.tasksReady, withdrawn: f.withdrawn });
 
-/** After a write committed: the NOTIFYs it calls for (see FLUSH_COLUMNS), merged and sent. */
+/** After a write committed: the NOTIFYs it calls for (see FlushRow), merged and sent. */
 function notifyCommitted(deps: EngineDeps, row: Partial<FlushRow> | undefined, claimedRuns: Iterable<string> = []): void {
   const notifier = afterCommit(deps.prisma);
   const onError = (error: unknown) => deps.log.warn({ err: error }, "a NOTIFY after commit failed; listeners catch up at their next poll");
@@ -363,29 +407,25 @@ function notifyCommitted(deps: EngineDeps, row: Partial<FlushRow> | undefined, c
 /** Tasks to claim in the same statement as a flush, for `worker`, leaving the runs in `skip` alone. */
 type ClaimWith = { worker: string; limit: number; skip: string[] };
 
-/** The hot path's flush, outside a transaction: writes the runs and, when asked, claims next work. */
+/**
+ * The hot path's flush, outside a transaction: writes the runs and, when asked, claims next work
+ * in the same statement (one round trip, one commit per task when unbatched); the claim leaves
+ * the runs the flush writes alone.
+ */
 async function flushAndClaim(deps: EngineDeps, rts: RunTx[], now: Date, claim: ClaimWith | null): Promise<{ applied: Set<string>; claimed: ClaimedRow[] }> {
   const claiming = claim && claim.limit > 0;
   if (!claiming && !rts.some((rt) => rt.dirty)) return { applied: new Set(), claimed: [] };
-  const params = flushParams(rts, now);
-  const [row] = claiming
-    ? await fastQuery(deps.prisma)<FlushRow & { claimed: ClaimedRow[] }>("petrel_flush_claim", FLUSH_CLAIM_SQL, [...params, claim.limit, claim.worker, JSON.stringify(claim.skip)])
-    : await fastQuery(deps.prisma)<FlushRow & { claimed?: undefined }>("petrel_flush", FLUSH_SQL, params);
-  notifyCommitted(deps, row, (row?.claimed ?? []).map((c) => c.run_id));
-  return { applied: new Set(row?.applied ?? []), claimed: row?.claimed ?? [] };
-}
-
-/** The flush statement's parameters: what the runs changed, drained from them. */
-function flushParams(rts: RunTx[], now: Date): unknown[] {
-  const parts = rts.filter((rt) => rt.dirty).map((rt) => rt.drain());
-  const runs = JSON.stringify(parts.flatMap((p) => (p.run ? [p.run] : [])));
-  const created = JSON.stringify(parts.flatMap((p) => (p.created ? [p.created] : [])));
-  const events = JSON.stringify(parts.flatMap((p) => (p.events ? [p.events] : [])));
-  const inserts = JSON.stringify(parts.flatMap((p) => p.inserts));
-  const updates = JSON.stringify(parts.flatMap((p) => p.updates));
-  const notify = parts.some((p) => p.notifyTasks);
-  const withdrawn = JSON.stringify(parts.flatMap((p) => (p.withdrewIn ? [p.withdrewIn] : [])));
-  return [now, runs, events, inserts, updates, notify, withdrawn, created];
+  const p = new Params();
+  const f = flushStatement(rts, now, p);
+  let sql = `SELECT ${f.applied} AS applied`;
+  if (claiming) {
+    const ctes = [f.ctes, claimCtes(p.add(now, "timestamptz"), p.add(claim.limit, "int"), p.add(claim.worker, "text"), p.add(uuidArray(claim.skip), "uuid[]"))].filter(Boolean).join(", ");
+    sql = `WITH ${ctes} SELECT ${f.applied} AS applied, (SELECT json_agg(c) FROM claimed c) AS claimed`;
+  } else sql = `WITH ${f.ctes} ${sql}`;
+  const [row] = await fastQuery(deps.prisma)<{ applied: string[] | null; claimed?: ClaimedRow[] | null }>(`petrel_flush_${f.shape}${claiming ? "_claim" : ""}`, sql, p.values);
+  const claimed = row?.claimed ?? [];
+  notifyCommitted(deps, flushRow(f, row?.applied), claimed.map((c) => c.run_id));
+  return { applied: new Set(row?.applied ?? []), claimed };
 }
 
 /** What each transaction wrote, to be notified once it has committed (see engineTx). */
@@ -394,8 +434,10 @@ const writtenBy = new WeakMap<Tx, FlushRow[]>();
 /** Writes the runs inside a transaction. */
 async function flushRuns(tx: Tx, rts: RunTx[], now: Date): Promise<Set<string>> {
   if (!rts.some((rt) => rt.dirty)) return new Set();
-  const [row] = await tx.$queryRawUnsafe<FlushRow[]>(FLUSH_SQL, ...flushParams(rts, now));
-  if (row) writtenBy.get(tx)?.push(row);
+  const p = new Params();
+  const f = flushStatement(rts, now, p);
+  const [row] = await tx.$queryRawUnsafe<Array<{ applied: string[] | null }>>(`WITH ${f.ctes} SELECT ${f.applied} AS applied`, ...p.values);
+  writtenBy.get(tx)?.push(flushRow(f, row?.applied));
   return new Set(row?.applied ?? []);
 }
 
@@ -521,24 +563,32 @@ export type InTxHook = (tx: Tx, runId: string) => Promise<void>;
 
 /**
  * A start written by ONE statement, outside any transaction: the run, its first events and tasks,
- * and the caller's audit row ($11, audit_log columns). It applies only while the version is still
- * the one the caller means ($9 workflow, not archived, with no version above $10): a caller that
+ * and the caller's audit row (audit_log columns). It applies only while the version is still the
+ * one the caller means (the workflow, not archived, with no version above `latest`): a caller that
  * remembers the latest version checks that it still is, in the same statement that starts.
  */
-const START_SQL = `WITH ${flushCtes(`EXISTS (SELECT 1 FROM workflows wf WHERE wf.id = $9::uuid AND wf.status <> 'archived')
-        AND NOT EXISTS (SELECT 1 FROM workflow_versions wv WHERE wv.workflow_id = $9::uuid AND wv.version > $10::int)`)}, audit AS (
+function startStatement(rt: RunTx, workflowId: string, latest: number, audit: AuditRow): { name: string; sql: string; values: unknown[]; f: FlushStatement } {
+  const p = new Params();
+  const f = flushStatement([rt], rt.now, p, (q) => {
+    const wf = q.add(workflowId, "uuid");
+    return `EXISTS (SELECT 1 FROM workflows wf WHERE wf.id = ${wf} AND wf.status <> 'archived')
+        AND NOT EXISTS (SELECT 1 FROM workflow_versions wv WHERE wv.workflow_id = ${wf} AND wv.version > ${q.add(latest, "int")})`;
+  });
+  const sql = `WITH ${f.ctes}, audit AS (
       INSERT INTO audit_log (at, actor_type, actor_id, actor_label, action, target_type, target_id, before, after, request_id, ip, user_agent)
       SELECT a.at, a.actor_type, a.actor_id, a.actor_label, a.action, a.target_type, a.target_id, a.before, a.after, a.request_id, a.ip, a.user_agent
-      FROM jsonb_to_record($11::jsonb) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
+      FROM jsonb_to_record(${p.add(JSON.stringify(audit), "jsonb")}) AS a(at timestamptz, actor_type text, actor_id text, actor_label text, action text, target_type text, target_id text, before jsonb, after jsonb, request_id text, ip text, user_agent text)
       WHERE EXISTS (SELECT 1 FROM nr)
     )
-    SELECT ${FLUSH_COLUMNS}`;
+    SELECT ${f.applied} AS applied`;
+  return { name: `petrel_start_${f.shape}`, sql, values: p.values, f };
+}
 
 /** An audit row as audit_log's columns (snake_case), to be written with the change it describes. */
 export type AuditRow = Record<string, unknown> & { target_id?: string | null };
 
 /**
- * Starts a run in one statement when it can (see START_SQL): the token game is played in memory
+ * Starts a run in one statement when it can (see startStatement): the token game is played in memory
  * first. A start that needs more than its own run (a sub-workflow or a waiting signal at once)
  * returns "needs-transaction", one whose version is no longer the latest (`latest`) or whose
  * workflow was deleted "stale"; nothing is written and the caller takes startRun instead.
@@ -553,10 +603,10 @@ export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput
     throw error;
   }
   if (rt.finishedChildren.length) return "needs-transaction";
-  const params = [...flushParams([rt], rt.now), args.workflowId, args.latest ?? 2147483647, JSON.stringify(audit(id))];
-  const [row] = await fastQuery(deps.prisma)<FlushRow>("petrel_start", START_SQL, params);
-  notifyCommitted(deps, row);
-  return row?.applied.includes(id) ? { runId: id } : "stale";
+  const st = startStatement(rt, args.workflowId, args.latest ?? 2147483647, audit(id));
+  const [row] = await fastQuery(deps.prisma)<{ applied: string[] | null }>(st.name, st.sql, st.values);
+  notifyCommitted(deps, flushRow(st.f, row?.applied));
+  return row?.applied?.includes(id) ? { runId: id } : "stale";
 }
 
 /** Starts a run of a published version; returns its id. */
@@ -934,20 +984,12 @@ const claimCtes = (due: string, limit: string, worker: string, skip: string) => 
     ), claimed AS (
       SELECT l.id, l.run_id, l.node_id, l.kind, l.attempt, l.lease_expires_at, l.leased_at, r.variables, r.version_id, r.status AS run_status, r.marking,
         r.parent_run_id, r.parent_task_id, r.last_seq AS run_seq,
-        COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
-          WHERE t.run_id = l.run_id AND t.status IN ${OPEN_SQL}), '[]'::jsonb) AS open
+        COALESCE((SELECT json_agg(t ORDER BY t.created_at, t.id) FROM tasks t WHERE t.run_id = l.run_id AND t.status IN ${OPEN_SQL}), '[]') AS open
       FROM leased l JOIN runs r ON r.id = l.run_id
     )`;
 
 const CLAIM_SQL = `WITH ${claimCtes("$1::timestamptz", "$2::int", "$3::text", "'{}'::uuid[]")}
     SELECT * FROM claimed`;
-
-/**
- * A worker's completions and its next claim in ONE statement (one round trip, one commit per
- * task when unbatched): the claim leaves the runs the flush writes alone ($11).
- */
-const FLUSH_CLAIM_SQL = `WITH ${flushCtes()}, ${claimCtes("$1::timestamptz", "$9::int", "$10::text", "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)::uuid)")}
-    SELECT ${FLUSH_COLUMNS}, (SELECT coalesce(jsonb_agg(c), '[]'::jsonb) FROM claimed c) AS claimed`;
 
 type ClaimedRow = { id: string; run_id: string; node_id: string; kind: string; attempt: number; lease_expires_at: Date | string; leased_at: Date | string; variables: Record<string, unknown>; version_id: string; run_status: RunStatus; marking: number[]; parent_run_id: string | null; parent_task_id: string | null; run_seq: number; open: Array<Record<string, unknown>> };
 
@@ -1052,8 +1094,7 @@ function noDatabase(): Tx {
  */
 const READ_RUNS_SQL = `
     SELECT r.id, r.version_id, r.status, r.marking, r.variables, r.parent_run_id, r.parent_task_id, r.last_seq,
-      COALESCE((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.created_at, t.id) FROM tasks t
-        WHERE t.run_id = r.id AND t.status IN ${OPEN_SQL}), '[]'::jsonb) AS open
+      COALESCE((SELECT json_agg(t ORDER BY t.created_at, t.id) FROM tasks t WHERE t.run_id = r.id AND t.status IN ${OPEN_SQL}), '[]') AS open
     FROM runs r WHERE r.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid))`;
 
 export async function completeTasks(deps: EngineDeps, items: Completion[], testing?: { afterRead?: () => Promise<void> }): Promise<boolean[]> {
