@@ -381,7 +381,7 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
       WHERE tasks.id = u.id AND tasks.run_id IN (SELECT id FROM ${w}) AND tasks.id = ANY (${p.add(uuidArray(open.map((u) => u.id as string)), "uuid[]")})
     )`);
   if (closed.length) ctes.push(`del AS (DELETE FROM tasks WHERE tasks.id = ANY (${p.add(uuidArray(closed), "uuid[]")}) AND tasks.run_id IN (SELECT id FROM ${w}))`);
-  const shape = [runs.length && "r", created.length && "n", batches.length && "e", inserts.length && "i", open.length && "u", closed.length && "d"].filter(Boolean).join("");
+  const shape = [runs.length && "r", created.length && "n", runs.some((r) => r.e) && "e", events.length && "f", inserts.length && "i", open.length && "u", closed.length && "d"].filter(Boolean).join("");
   return { ctes: ctes.join(", "), shape, applied: `(SELECT json_agg(id) FROM ${w})`, tasksReady, withdrawn };
 }
 
