@@ -13,7 +13,7 @@ export function secretNames(value: unknown, into = new Set<string>()): Set<strin
 }
 
 /** `value` with each {{secrets.NAME}} replaced by its value. */
-export function fillSecrets<T>(value: T, secrets: Map<string, string>): T {
+export function fillSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
   if (typeof value === "string") return value.replace(SECRET_REF, (_, name: string) => secrets.get(name) ?? "") as T;
   if (Array.isArray(value)) return value.map((v) => fillSecrets(v, secrets)) as T;
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillSecrets(v, secrets)])) as T;
@@ -21,7 +21,7 @@ export function fillSecrets<T>(value: T, secrets: Map<string, string>): T {
 }
 
 /** `value` with every secret value replaced by [secret NAME] (strings inside objects and arrays, keys too). */
-export function redactSecrets<T>(value: T, secrets: Map<string, string>): T {
+export function redactSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
   if (!secrets.size) return value;
   if (typeof value === "string") {
     let s: string = value;

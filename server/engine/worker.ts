@@ -39,8 +39,11 @@ function secretNamesOf(config: Record<string, unknown>): Set<string> {
   return names;
 }
 
+/** The secrets of a configuration that names none. */
+const NO_SECRETS: ReadonlyMap<string, string> = new Map();
+
 /** A logger for a plugin that holds secrets: every value logged has them redacted. */
-function redactingLogger(log: Logger, secrets: Map<string, string>): Logger {
+function redactingLogger(log: Logger, secrets: ReadonlyMap<string, string>): Logger {
   return new Proxy(log, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -317,7 +320,7 @@ export class Worker {
     if (!plugin) throw new PluginFailure("UnknownPlugin", `No node-type plugin "${type}" is installed.`, { nonRetryable: true });
     // {{secrets.NAME}} in the configuration: filled in now, and redacted from all that comes back.
     const names = secretNamesOf(rawConfig);
-    let secrets = new Map<string, string>();
+    let secrets = NO_SECRETS;
     if (names.size) {
       try {
         secrets = await revealSecrets(this.deps.prisma, this.deps.config, names);
@@ -325,7 +328,7 @@ export class Worker {
         throw new PluginFailure("MissingSecret", (error as Error).message, { nonRetryable: true });
       }
     }
-    const parsed = plugin.configSchema.safeParse(fillSecrets(rawConfig, secrets));
+    const parsed = plugin.configSchema.safeParse(names.size ? fillSecrets(rawConfig, secrets) : rawConfig);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"} ${i.message}`).join("; ");
       throw new PluginFailure("InvalidConfig", redactSecrets(`The ${type} configuration is invalid: ${problems}`, secrets), { nonRetryable: true });
