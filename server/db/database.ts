@@ -36,14 +36,8 @@ export function fastQuery(prisma: PrismaClient): FastQuery {
 }
 
 const notifiers = new WeakMap<PrismaClient, Notifier>();
-/**
- * A process sends at most one NOTIFY statement per this pause (see Notifier). Each statement costs
- * a round trip and wakes every listening connection: at 2 ms a worker running one task at a time
- * spent ~40 us of its own CPU and ~45 us of PostgreSQL's per task on them, at 10 ms a fifth of
- * that, and a live view hears of a write at most 10 ms later under load (the first NOTIFY after a
- * quiet spell still goes at once).
- */
-const NOTIFY_LINGER_MS = 10;
+/** A process sends at most one NOTIFY statement per this pause (see Notifier). */
+const NOTIFY_LINGER_MS = 2;
 
 /**
  * The notifier that sends the engine's NOTIFYs after its statements commit (see Notifier). On
