@@ -106,12 +106,8 @@ function taskFromJson(j: Record<string, unknown>): TaskRow {
   };
 }
 
-/**
- * What the flush reads of a changed task: its key, its run, and the columns it sets. A task that
- * closed (done, failed or withdrawn) is deleted instead: its key, run and status are enough.
- */
+/** What the flush reads of a changed open task: its key, its run, and the columns it sets. */
 function taskChangeToJson(t: TaskRow): Record<string, unknown> {
-  if (!isOpen(t)) return { id: t.id, run_id: t.runId, status: t.status };
   return {
     id: t.id,
     run_id: t.runId,
@@ -260,19 +256,22 @@ class RunTx {
     const status = this.state.status;
     const terminal = status === "completed" || status === "failed" || status === "cancelled";
     const now = this.now.toISOString();
-    const open: Array<Record<string, unknown>> = [];
+    const inserts: Array<Record<string, unknown>> = [];
+    const updates: Array<Record<string, unknown>> = [];
+    const deletes: string[] = [];
+    let notifyTasks = false;
     for (const id of this.inserted) {
       const t = this.tasks.get(id)!;
+      if (t.status === "ready") notifyTasks = true;
       // A task that opened and closed within this write never reaches the table.
-      if (isOpen(t)) open.push(taskToJson(t));
+      if (isOpen(t)) inserts.push(taskToJson(t));
     }
-    const updates: Array<Record<string, unknown>> = [];
-    let notifyTasks = false;
-    for (const id of this.inserted) if (this.tasks.get(id)!.status === "ready") notifyTasks = true;
     for (const id of this.changed) {
       const t = this.tasks.get(id)!;
       if (t.status === "ready") notifyTasks = true;
-      updates.push(taskChangeToJson(t));
+      // A task that closed (done, failed or withdrawn) leaves the table.
+      if (isOpen(t)) updates.push(taskChangeToJson(t));
+      else deletes.push(t.id);
     }
     const part: FlushPart = {
       run: this.created
@@ -280,8 +279,9 @@ class RunTx {
         : { id: this.run.id, expected: this.expectedSeq, n: events.length, e: events.length ? events : null, status, marking: this.state.marking, variables: this.state.variables, terminal, reopened: events.some((e) => e.type === "RunReopened"), error },
       created: this.created ? { ...this.created, status, marking: this.state.marking, variables: this.state.variables, last_seq: events.length, error, updated_at: now, completed_at: terminal ? now : null } : null,
       events: this.created && events.length ? { r: this.run.id, e: events } : null,
-      inserts: open,
+      inserts,
       updates,
+      deletes,
       notifyTasks,
       withdrewIn: this.withdrew ? this.run.id : null,
     };
@@ -304,7 +304,10 @@ type FlushPart = {
   /** A run this write creates: its first events, in order. */
   events: { r: string; e: EngineEvent[] } | null;
   inserts: Array<Record<string, unknown>>;
+  /** Changed open tasks (the columns the flush sets). */
   updates: Array<Record<string, unknown>>;
+  /** Ids of tasks that closed: deleted. */
+  deletes: string[];
   notifyTasks: boolean;
   withdrewIn: string | null;
 };
@@ -321,16 +324,17 @@ class Params {
 /** Ids as a PostgreSQL array literal (a text parameter cast to uuid[]: no JSON to parse, no subquery). */
 const uuidArray = (ids: readonly string[]) => `{${ids.join(",")}}`;
 
+/** What a committed write calls for: the runs it wrote, whether tasks became ready, runs that withdrew tasks. */
+type Written = { applied: string[]; tasksReady: boolean; withdrawn: string[] };
+
 /** A flush statement's common table expressions, and what the caller notifies once it committed. */
-type FlushStatement = {
+type FlushStatement = Omit<Written, "applied"> & {
   /** The CTEs, joined with commas (empty when there is nothing to write). */
   ctes: string;
   /** Which CTEs are in it: part of the statement's name, since each shape is its own prepared statement. */
   shape: string;
   /** `applied`: the ids of the runs it wrote, as a column expression (a JSON array, or null for none). */
   applied: string;
-  tasksReady: boolean;
-  withdrawn: string[];
 };
 
 /**
@@ -347,8 +351,8 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
   const created = parts.flatMap((x) => (x.created ? [x.created] : []));
   const events = parts.flatMap((x) => (x.events ? [x.events] : []));
   const inserts = parts.flatMap((x) => x.inserts);
-  const open = parts.flatMap((x) => x.updates.filter((u) => OPEN.includes(u.status as TaskStatus)));
-  const closed = parts.flatMap((x) => x.updates.filter((u) => !OPEN.includes(u.status as TaskStatus)).map((u) => u.id as string));
+  const open = parts.flatMap((x) => x.updates);
+  const closed = parts.flatMap((x) => x.deletes);
   const tasksReady = parts.some((x) => x.notifyTasks);
   const withdrawn = parts.flatMap((x) => (x.withdrewIn ? [x.withdrewIn] : []));
   if (!runs.length && !created.length) return { ctes: "", shape: "", applied: "NULL::json", tasksReady, withdrawn };
@@ -371,8 +375,9 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
   // The runs written: r, nr, or both.
   const w = runs.length && created.length ? "w" : runs.length ? "r" : "nr";
   if (w === "w") ctes.push(`w AS (SELECT id FROM r UNION ALL SELECT id FROM nr)`);
+  const runEvents = runs.some((r) => r.e);
   const batches = [
-    runs.some((r) => r.e) ? `SELECT r.id, r.last_seq - r.n + 1, r.last_seq, r.e, ${at} FROM r WHERE r.e IS NOT NULL` : "",
+    runEvents ? `SELECT r.id, r.last_seq - r.n + 1, r.last_seq, r.e, ${at} FROM r WHERE r.e IS NOT NULL` : "",
     events.length ? `SELECT nr.id, 1, nr.last_seq, x.e, ${at} FROM jsonb_to_recordset(${p.add(JSON.stringify(events), "jsonb")}) AS x(r uuid, e jsonb) JOIN nr ON nr.id = x.r` : "",
   ].filter(Boolean);
   if (batches.length) ctes.push(`e AS (INSERT INTO run_event_batches (run_id, first_seq, last_seq, events, at) ${batches.join(" UNION ALL ")})`);
@@ -388,7 +393,7 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
       WHERE tasks.id = u.id AND tasks.run_id IN (SELECT id FROM ${w}) AND tasks.id = ANY (${p.add(uuidArray(open.map((u) => u.id as string)), "uuid[]")})
     )`);
   if (closed.length) ctes.push(`del AS (DELETE FROM tasks WHERE tasks.id = ANY (${p.add(uuidArray(closed), "uuid[]")}) AND tasks.run_id IN (SELECT id FROM ${w}))`);
-  const shape = [runs.length && "r", created.length && "n", runs.some((r) => r.e) && "e", events.length && "f", inserts.length && "i", open.length && "u", closed.length && "d"].filter(Boolean).join("");
+  const shape = [runs.length && "r", created.length && "n", runEvents && "e", events.length && "f", inserts.length && "i", open.length && "u", closed.length && "d"].filter(Boolean).join("");
   return { ctes: ctes.join(", "), shape, applied: `(SELECT json_agg(id) FROM ${w})`, tasksReady, withdrawn };
 }
 
@@ -397,17 +402,16 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
  * the commit (notifyCommitted): a NOTIFY in the statement would hold PostgreSQL's database-wide
  * notification lock through the commit's disk flush, one writer after another.
  */
-type FlushRow = { applied: string[]; tasks_ready: boolean; withdrawn: string[] };
-const flushRow = (f: FlushStatement, applied: string[] | null | undefined): FlushRow => ({ applied: applied ?? [], tasks_ready: f.tasksReady, withdrawn: f.withdrawn });
+const written = (f: FlushStatement, applied: string[] | null | undefined): Written => ({ applied: applied ?? [], tasksReady: f.tasksReady, withdrawn: f.withdrawn });
 
-/** After a write committed: the NOTIFYs it calls for (see FlushRow), merged and sent. */
-function notifyCommitted(deps: EngineDeps, row: Partial<FlushRow> | undefined, claimedRuns: Iterable<string> = []): void {
+/** After a write committed: the NOTIFYs it calls for, merged and sent. */
+function notifyCommitted(deps: EngineDeps, row: Written | undefined, claimedRuns: Iterable<string> = []): void {
   const notifier = afterCommit(deps.prisma);
   const onError = (error: unknown) => deps.log.warn({ err: error }, "a NOTIFY after commit failed; listeners catch up at their next poll");
   const runs = new Set([...(row?.applied ?? []), ...claimedRuns]);
   if (runs.size) notifier.notify(RUN_EVENTS_CHANNEL, runs, onError);
   if (!row?.applied?.length) return;
-  if (row.tasks_ready) notifier.notify(TASKS_CHANNEL, undefined, onError);
+  if (row.tasksReady) notifier.notify(TASKS_CHANNEL, undefined, onError);
   if (row.withdrawn?.length) notifier.notify(RUNS_CHANNEL, row.withdrawn, onError);
 }
 
@@ -424,19 +428,16 @@ async function flushAndClaim(deps: EngineDeps, rts: RunTx[], now: Date, claim: C
   if (!claiming && !rts.some((rt) => rt.dirty)) return { applied: new Set(), claimed: [] };
   const p = new Params();
   const f = flushStatement(rts, now, p);
-  let sql = `SELECT ${f.applied} AS applied`;
-  if (claiming) {
-    const ctes = [f.ctes, claimCtes(p.add(now, "timestamptz"), p.add(claim.limit, "int"), p.add(claim.worker, "text"), p.add(uuidArray(claim.skip), "uuid[]"))].filter(Boolean).join(", ");
-    sql = `WITH ${ctes} SELECT ${f.applied} AS applied, (SELECT json_agg(c) FROM claimed c) AS claimed`;
-  } else sql = `WITH ${f.ctes} ${sql}`;
+  const ctes = claiming ? [f.ctes, claimCtes(p.add(now, "timestamptz"), p.add(claim.limit, "int"), p.add(claim.worker, "text"), p.add(uuidArray(claim.skip), "uuid[]"))].filter(Boolean).join(", ") : f.ctes;
+  const sql = `WITH ${ctes} SELECT ${f.applied} AS applied${claiming ? ", (SELECT json_agg(c) FROM claimed c) AS claimed" : ""}`;
   const [row] = await fastQuery(deps.prisma)<{ applied: string[] | null; claimed?: ClaimedRow[] | null }>(`petrel_flush_${f.shape}${claiming ? "_claim" : ""}`, sql, p.values);
   const claimed = row?.claimed ?? [];
-  notifyCommitted(deps, flushRow(f, row?.applied), claimed.map((c) => c.run_id));
+  notifyCommitted(deps, written(f, row?.applied), claimed.map((c) => c.run_id));
   return { applied: new Set(row?.applied ?? []), claimed };
 }
 
 /** What each transaction wrote, to be notified once it has committed (see engineTx). */
-const writtenBy = new WeakMap<Tx, FlushRow[]>();
+const writtenBy = new WeakMap<Tx, Written[]>();
 
 /** Writes the runs inside a transaction. */
 async function flushRuns(tx: Tx, rts: RunTx[], now: Date): Promise<Set<string>> {
@@ -444,7 +445,7 @@ async function flushRuns(tx: Tx, rts: RunTx[], now: Date): Promise<Set<string>> 
   const p = new Params();
   const f = flushStatement(rts, now, p);
   const [row] = await tx.$queryRawUnsafe<Array<{ applied: string[] | null }>>(`WITH ${f.ctes} SELECT ${f.applied} AS applied`, ...p.values);
-  writtenBy.get(tx)?.push(flushRow(f, row?.applied));
+  writtenBy.get(tx)?.push(written(f, row?.applied));
   return new Set(row?.applied ?? []);
 }
 
@@ -502,14 +503,14 @@ async function lockRuns(tx: Tx, deps: EngineDeps, runIds: string[]): Promise<Map
  * it touched — one statement for all of them — and, once committed, notifies what it wrote.
  */
 async function engineTx<T>(deps: EngineDeps, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  let written: FlushRow[] = [];
+  let wrote: Written[] = [];
   const result = await inTx(deps.prisma, async (tx) => {
-    writtenBy.set(tx, (written = [])); // a retried attempt starts over
+    writtenBy.set(tx, (wrote = [])); // a retried attempt starts over
     const out = await fn(tx);
     await flushRuns(tx, [...heldBy(tx).values()], deps.now());
     return out;
   });
-  for (const row of written) notifyCommitted(deps, row);
+  for (const row of wrote) notifyCommitted(deps, row);
   return result;
 }
 
@@ -612,7 +613,7 @@ export async function startRunOneStatement(deps: EngineDeps, args: StartRunInput
   if (rt.finishedChildren.length) return "needs-transaction";
   const st = startStatement(rt, args.workflowId, args.latest ?? 2147483647, audit(id));
   const [row] = await fastQuery(deps.prisma)<{ applied: string[] | null }>(st.name, st.sql, st.values);
-  notifyCommitted(deps, flushRow(st.f, row?.applied));
+  notifyCommitted(deps, written(st.f, row?.applied));
   return row?.applied?.includes(id) ? { runId: id } : "stale";
 }
 
@@ -1104,7 +1105,7 @@ function noDatabase(): Tx {
 const READ_RUNS_SQL = `
     SELECT r.id, r.version_id, r.status, r.marking, r.variables, r.parent_run_id, r.parent_task_id, r.last_seq,
       COALESCE((SELECT json_agg(t ORDER BY t.created_at, t.id) FROM tasks t WHERE t.run_id = r.id AND t.status IN ${OPEN_SQL}), '[]') AS open
-    FROM runs r WHERE r.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid))`;
+    FROM runs r WHERE r.id = ANY ($1::uuid[])`;
 
 export async function completeTasks(deps: EngineDeps, items: Completion[], testing?: { afterRead?: () => Promise<void> }): Promise<boolean[]> {
   return (await completeAndClaim(deps, items, null, testing)).results;
@@ -1137,7 +1138,7 @@ export async function completeAndClaim(deps: EngineDeps, items: Completion[], of
   }
   const toRead = [...snapshots].filter(([, snap]) => !snap).map(([id]) => id);
   const rows: RunSnapshot[] = [...snapshots.values()].filter((snap): snap is RunSnapshot => !!snap);
-  if (toRead.length) rows.push(...(await run<RunSnapshot>("petrel_read_runs", READ_RUNS_SQL, [JSON.stringify(toRead)])));
+  if (toRead.length) rows.push(...(await run<RunSnapshot>("petrel_read_runs", READ_RUNS_SQL, [uuidArray(toRead)])));
   const byRun = new Map<string, RunTx>();
   for (const r of rows) {
     const v = await loadVersion(deps.prisma, r.version_id);
