@@ -5,7 +5,9 @@
  *   (graphile-worker's local queue, completion batch delay 0);
  * - runs per second of a 10-step sequential workflow: embedded (PGlite, in-process worker) and
  *   PostgreSQL with 1 and 3 worker processes;
- * - start-to-completion latency of a 1-step run, p50 and p99 (embedded and PostgreSQL).
+ * - start-to-completion latency of a 1-step run, p50 and p99 (embedded and PostgreSQL);
+ * - beside each claims measurement, the SQL floor (sql-floor.ts): Petrel's rows for the same tasks
+ *   written by hand-made SQL with no engine, the most any engine keeping these tables could drain.
  * Sizes: BENCH_JOBS (default 20,000) tasks per claim measurement, BENCH_RUNS (default 1,000) runs
  * timed after BENCH_WARMUP (default 300) untimed ones;
  * BENCH_REPEAT (default 3) turns of each throughput measurement, medians reported.
@@ -32,6 +34,7 @@ import { publishWorkflow } from "../server/services/workflows/publish-workflow";
 import { createPostgresDatabase, testConfig } from "../server/testing/databases";
 import { META } from "../server/testing/engine";
 import { median, percentile, report } from "./report";
+import { cloneReadyRuns, sqlFloorTasksPerSecond } from "./sql-floor";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
@@ -142,6 +145,19 @@ async function petrelTasksPerSecond(batched: boolean): Promise<number> {
   }
 }
 
+/** The SQL floor over JOBS one-step runs made like the claims bench's (see sql-floor.ts). */
+async function sqlFloor(batched: boolean): Promise<number> {
+  const env = await petrelEnv("postgresql");
+  try {
+    const workflowId = await publish(env, 1);
+    await startRun(env.deps, env.actor, META, { workflowId });
+    await cloneReadyRuns(env.url!, JOBS - 1);
+    return await sqlFloorTasksPerSecond(env.url!, batched);
+  } finally {
+    await env.close();
+  }
+}
+
 /** Starts `n` runs from four clients at once, as a busy API would. */
 async function startMany(env: Env, workflowId: string, n: number): Promise<void> {
   let next = 0;
@@ -228,18 +244,24 @@ async function claims(): Promise<void> {
     const gws: number[] = [];
     const petrels: number[] = [];
     const ratios: number[] = [];
+    const floors: number[] = [];
+    const floorRatios: number[] = [];
     for (let turn = 1; turn <= REPEAT; turn++) {
       const pg = await createPostgresDatabase();
       const gw = await graphileJobsPerSecond(pg.url, JOBS, batched);
       await pg.drop();
       const petrel = await petrelTasksPerSecond(batched);
-      say(`${mode}, turn ${turn}: graphile-worker ${round(gw)} jobs/s, petrel ${round(petrel)} tasks/s over ${JOBS} (each also writes history and moves tokens): ${(petrel / gw).toFixed(2)}×`);
+      const floor = await sqlFloor(batched);
+      say(`${mode}, turn ${turn}: graphile-worker ${round(gw)} jobs/s, petrel ${round(petrel)} tasks/s over ${JOBS} (each also writes history and moves tokens): ${(petrel / gw).toFixed(2)}×; SQL floor ${round(floor)} tasks/s: ${(floor / gw).toFixed(2)}×`);
       gws.push(gw);
       petrels.push(petrel);
       ratios.push(petrel / gw);
+      floors.push(floor);
+      floorRatios.push(floor / gw);
     }
     const [gw, petrel, ratio] = [median(gws), median(petrels), median(ratios)];
     report({ bench: "engine", metric: `task_claims_per_s_pg_${mode}`, value: round(petrel), unit: "tasks/s", better: "higher", goal: round(gw), baseline: { name: "graphile-worker", value: round(gw) }, ratio: Math.round(ratio * 1000) / 1000, turns: REPEAT });
+    report({ bench: "engine", metric: `task_claims_per_s_pg_${mode}_sql_floor`, value: round(median(floors)), unit: "tasks/s", better: "higher", baseline: { name: "graphile-worker", value: round(gw) }, ratio: Math.round(median(floorRatios) * 1000) / 1000, turns: REPEAT });
   }
 }
 
