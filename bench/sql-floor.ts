@@ -12,22 +12,22 @@
  * 100, at which the floor is a third lower), the most favourable size for the floor.
  */
 import pg from "pg";
+import { ENGINE_SESSION_OPTIONS } from "../server/db/database";
 
-/** The engine pool's settings (server/db/database.ts): the same plans as Petrel's statements. */
-const OPTIONS = "-c enable_seqscan=off -c enable_bitmapscan=off -c plan_cache_mode=force_generic_plan";
 const WORKER = "sql-floor";
 const BATCH = 500;
 
-const LEASE = `UPDATE tasks SET status = 'leased', lease_owner = $2::text, attempt = tasks.attempt + 1, leased_at = $1::timestamptz,
-      lease_expires_at = $1::timestamptz + tasks.lease_ms * interval '1 millisecond'
+/** Leases up to `limit` ready tasks (not of the runs in `skip`) for `worker`, in the claim's order. */
+const lease = (due: string, worker: string, limit: string, skip: string) => `UPDATE tasks SET status = 'leased', lease_owner = ${worker}, attempt = tasks.attempt + 1, leased_at = ${due},
+      lease_expires_at = ${due} + tasks.lease_ms * interval '1 millisecond'
     WHERE tasks.id = ANY (ARRAY(
       SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id
-      WHERE t.status = 'ready' AND t.run_at <= $1::timestamptz AND r.status = 'running' AND NOT (t.run_id = ANY ($4::uuid[]))
-      ORDER BY t.priority DESC, t.run_at, t.id LIMIT $3::int FOR UPDATE OF t SKIP LOCKED))
+      WHERE t.status = 'ready' AND t.run_at <= ${due} AND r.status = 'running' AND NOT (t.run_id = ANY (${skip}))
+      ORDER BY t.priority DESC, t.run_at, t.id LIMIT ${limit} FOR UPDATE OF t SKIP LOCKED))
     RETURNING tasks.id, tasks.run_id, tasks.attempt`;
 /** The leased tasks with their runs' state, as an engine needs them. */
 const withRuns = (leased: string) => `SELECT l.id, l.run_id, l.attempt, rr.marking, rr.variables, rr.last_seq FROM ${leased} l JOIN runs rr ON rr.id = l.run_id`;
-const LEASE_READ = `WITH l AS (${LEASE}) ${withRuns("l")}`;
+const LEASE_READ = `WITH l AS (${lease("$1::timestamptz", "$2::text", "$3::int", "'{}'::uuid[]")}) ${withRuns("l")}`;
 
 /** Writes the tasks in $2 (JSON: run, task, attempt, marking, events) as completed. */
 const WRITE = `r AS (
@@ -78,7 +78,7 @@ export async function cloneReadyRuns(url: string, jobs: number): Promise<void> {
 export async function sqlFloorTasksPerSecond(url: string, batched: boolean): Promise<number> {
   const clients = await Promise.all(
     Array.from({ length: batched ? 2 : 1 }, async () => {
-      const c = new pg.Client({ connectionString: url, options: OPTIONS });
+      const c = new pg.Client({ connectionString: url, options: ENGINE_SESSION_OPTIONS });
       await c.connect();
       return c;
     }),
@@ -91,7 +91,7 @@ export async function sqlFloorTasksPerSecond(url: string, batched: boolean): Pro
         clients.map(async (c) => {
           for (;;) {
             const at = new Date();
-            const leased = (await c.query<Leased>({ name: "floor_lease", text: LEASE_READ, values: [at, WORKER, BATCH, "{}"] })).rows;
+            const leased = (await c.query<Leased>({ name: "floor_lease", text: LEASE_READ, values: [at, WORKER, BATCH] })).rows;
             if (!leased.length) return;
             const written = new Date();
             const { rows } = await c.query({ name: "floor_write", text: `WITH ${WRITE} SELECT count(*)::int AS n FROM r`, values: [written, JSON.stringify(leased.map((t) => completion(t, written)))] });
@@ -101,9 +101,10 @@ export async function sqlFloorTasksPerSecond(url: string, batched: boolean): Pro
       );
     } else {
       const c = clients[0]!;
-      const writeAndLease = `WITH ${WRITE}, next AS (${LEASE.replace("$4::uuid[]", "ARRAY(SELECT (x->>'run')::uuid FROM jsonb_array_elements($2::jsonb) AS x)").replace("$2::text", "$3::text").replace("$3::int", "1")})
+      // The lease leaves the run this statement writes alone, as Petrel's does.
+      const writeAndLease = `WITH ${WRITE}, next AS (${lease("$1::timestamptz", "$3::text", "1", "ARRAY(SELECT (x->>'run')::uuid FROM jsonb_array_elements($2::jsonb) AS x)")})
         SELECT (SELECT count(*)::int FROM r) AS n, x.* FROM (SELECT 1) AS one LEFT JOIN (${withRuns("next")}) AS x ON true`;
-      let held: Leased | undefined = (await c.query<Leased>({ name: "floor_lease", text: LEASE_READ, values: [new Date(), WORKER, 1, "{}"] })).rows[0];
+      let held: Leased | undefined = (await c.query<Leased>({ name: "floor_lease", text: LEASE_READ, values: [new Date(), WORKER, 1] })).rows[0];
       while (held) {
         const at = new Date();
         const { rows } = await c.query({ name: "floor_write_lease", text: writeAndLease, values: [at, JSON.stringify([completion(held, at)]), WORKER] });
@@ -113,7 +114,8 @@ export async function sqlFloorTasksPerSecond(url: string, batched: boolean): Pro
     }
     const rate = done / ((performance.now() - t0) / 1000);
     // The floor writes what Petrel writes, or it measures nothing: every run completed, no task left.
-    const { rows } = await clients[0]!.query("SELECT (SELECT count(*) FROM tasks)::int AS open, (SELECT count(*) FROM runs WHERE status = 'completed' AND last_seq = 7)::int AS completed, (SELECT count(*) FROM run_event_batches WHERE last_seq = 7)::int AS written");
+    const { rows } = await clients[0]!.query(`SELECT (SELECT count(*) FROM tasks)::int AS open, (SELECT count(*) FROM runs WHERE status = 'completed')::int AS completed,
+      (SELECT count(*) FROM run_event_batches b JOIN runs r ON r.id = b.run_id AND b.last_seq = r.last_seq WHERE b.events->0->>'worker' = '${WORKER}')::int AS written`);
     const left = rows[0] as { open: number; completed: number; written: number };
     if (left.open || left.completed !== done || left.written !== done) throw new Error(`SQL floor: ${done} tasks written but ${left.open} tasks left, ${left.completed} runs completed and ${left.written} history rows`);
     return rate;

@@ -35,6 +35,9 @@ export function fastQuery(prisma: PrismaClient): FastQuery {
   return fastRunners.get(prisma) ?? (<T>(_name: string, text: string, params: unknown[]) => prisma.$queryRawUnsafe<T[]>(text, ...params));
 }
 
+/** The planner settings of the engine's own connections (see openPostgres). */
+export const ENGINE_SESSION_OPTIONS = "-c enable_seqscan=off -c enable_bitmapscan=off -c plan_cache_mode=force_generic_plan";
+
 const notifiers = new WeakMap<PrismaClient, Notifier>();
 /** A process sends at most one NOTIFY statement per this pause (see Notifier). */
 const NOTIFY_LINGER_MS = 2;
@@ -156,7 +159,7 @@ async function openPostgres(url: string, migrationList: Migration[]): Promise<Da
   // by key; with sequential and bitmap scans off, their plans stay index walks when the tables
   // grow faster than autovacuum analyses them (a queue filled in a burst looks empty to the
   // planner, which then hashes whole tables on every step).
-  const enginePool = new pg.Pool({ connectionString: url, max: 6, options: "-c enable_seqscan=off -c enable_bitmapscan=off -c plan_cache_mode=force_generic_plan" });
+  const enginePool = new pg.Pool({ connectionString: url, max: 6, options: ENGINE_SESSION_OPTIONS });
   enginePool.on("error", () => undefined);
   fastRunners.set(prisma, async <T>(name: string, text: string, values: unknown[]) => (await enginePool.query({ name, text, values })).rows as T[]);
   const notifyPool = new pg.Pool({ connectionString: url, max: 1, options: "-c synchronous_commit=off" });
