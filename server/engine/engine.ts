@@ -335,6 +335,8 @@ type FlushStatement = Omit<Written, "applied"> & {
   shape: string;
   /** `applied`: the ids of the runs it wrote, as a column expression (a JSON array, or null for none). */
   applied: string;
+  /** The parameter that holds `now`, when the statement has one (a claim in the same statement reuses it). */
+  at: string | null;
 };
 
 /**
@@ -355,7 +357,7 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
   const closed = parts.flatMap((x) => x.deletes);
   const tasksReady = parts.some((x) => x.notifyTasks);
   const withdrawn = parts.flatMap((x) => (x.withdrewIn ? [x.withdrewIn] : []));
-  if (!runs.length && !created.length) return { ctes: "", shape: "", applied: "NULL::json", tasksReady, withdrawn };
+  if (!runs.length && !created.length) return { ctes: "", shape: "", applied: "NULL::json", at: null, tasksReady, withdrawn };
   const at = p.add(now, "timestamptz");
   const ctes: string[] = [];
   if (runs.length)
@@ -394,7 +396,7 @@ function flushStatement(rts: RunTx[], now: Date, p: Params, gate?: (p: Params) =
     )`);
   if (closed.length) ctes.push(`del AS (DELETE FROM tasks WHERE tasks.id = ANY (${p.add(uuidArray(closed), "uuid[]")}) AND tasks.run_id IN (SELECT id FROM ${w}))`);
   const shape = [runs.length && "r", created.length && "n", runEvents && "e", events.length && "f", inserts.length && "i", open.length && "u", closed.length && "d"].filter(Boolean).join("");
-  return { ctes: ctes.join(", "), shape, applied: `(SELECT json_agg(id) FROM ${w})`, tasksReady, withdrawn };
+  return { ctes: ctes.join(", "), shape, applied: `(SELECT json_agg(id) FROM ${w})`, at, tasksReady, withdrawn };
 }
 
 /**
@@ -428,7 +430,7 @@ async function flushAndClaim(deps: EngineDeps, rts: RunTx[], now: Date, claim: C
   if (!claiming && !rts.some((rt) => rt.dirty)) return { applied: new Set(), claimed: [] };
   const p = new Params();
   const f = flushStatement(rts, now, p);
-  const ctes = claiming ? [f.ctes, claimCtes(p.add(now, "timestamptz"), p.add(claim.limit, "int"), p.add(claim.worker, "text"), p.add(uuidArray(claim.skip), "uuid[]"))].filter(Boolean).join(", ") : f.ctes;
+  const ctes = claiming ? [f.ctes, claimCtes(f.at ?? p.add(now, "timestamptz"), p.add(claim.limit, "int"), p.add(claim.worker, "text"), p.add(uuidArray(claim.skip), "uuid[]"))].filter(Boolean).join(", ") : f.ctes;
   const sql = `WITH ${ctes} SELECT ${f.applied} AS applied${claiming ? ", (SELECT json_agg(c) FROM claimed c) AS claimed" : ""}`;
   const [row] = await fastQuery(deps.prisma)<{ applied: string[] | null; claimed?: ClaimedRow[] | null }>(`petrel_flush_${f.shape}${claiming ? "_claim" : ""}`, sql, p.values);
   const claimed = row?.claimed ?? [];
